@@ -1,0 +1,51 @@
+# rmcp-server: the two commands a new machine needs are `make run` and
+# `make test`; each installs what it needs first (Debian packages from
+# deploy/apt-packages.txt through deploy/install-deps.sh, the same script the
+# Dockerfile runs).
+
+CARGO ?= cargo
+PREFIX ?= /usr/local
+RMCP_HTTP_HOST ?= 127.0.0.1
+RMCP_HTTP_PORT ?= 8000
+
+.PHONY: run test deps rust build check fmt clippy test-rust deploy-check bench install clean
+
+run: deps build
+	./target/release/rmcp serve-http --host $(RMCP_HTTP_HOST) --port $(RMCP_HTTP_PORT)
+
+test: deps check test-rust deploy-check
+
+deps: rust
+	bash deploy/install-deps.sh
+
+# Rust comes from rustup when the machine has none.
+rust:
+	@command -v $(CARGO) >/dev/null 2>&1 || { \
+	  echo "installing Rust with rustup"; \
+	  curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh -s -- -y --profile minimal; }
+
+build:
+	$(CARGO) build --release --locked
+
+check: fmt clippy
+
+fmt:
+	$(CARGO) fmt --all -- --check
+
+clippy:
+	$(CARGO) clippy --locked --all-targets -- -D warnings
+
+test-rust:
+	$(CARGO) test --locked
+
+deploy-check:
+	@if [ -f deploy/check.sh ]; then bash deploy/check.sh; else echo "deploy-check: no deploy/check.sh yet"; fi
+
+bench: deps
+	$(CARGO) bench --locked --bench engine
+
+install: build
+	install -D -m 0755 target/release/rmcp $(DESTDIR)$(PREFIX)/bin/rmcp
+
+clean:
+	$(CARGO) clean

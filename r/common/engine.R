@@ -1,0 +1,119 @@
+# The engine's side of every job: the entry points src/r/runtime.rs calls,
+# which run a job under error, warning and interrupt handlers and then put
+# back any interpreter-wide state the job changed (options, RNG, global
+# variables, search path, working directory, devices, sinks), so one job never
+# sees another's settings.
+#
+# Each entry point returns an unnamed list in a fixed layout the Rust side
+# reads by position:
+#   [[1]] status  "ok" | "error" | "parse_error" | "interrupted"
+#   [[2]] value   the job's value (status "ok")
+#   [[3]] message R's error message, or NULL
+#   [[4]] call    the deparsed call that raised the error, or NULL
+#   [[5]] warnings character vector
+#   [[6]] line    parse errors: line number, or NULL
+#   [[7]] column  parse errors: column number, or NULL
+
+# Interpreter-wide state as it was when the engine finished starting; jobs are
+# compared against this and restored to it.
+rmcp_engine_baseline <- new.env(parent = emptyenv())
+
+rmcp_engine_capture_baseline <- function() {
+  rmcp_engine_baseline$options <- options()
+  rmcp_engine_baseline$search <- search()
+  rmcp_engine_baseline$wd <- getwd()
+  rmcp_engine_baseline$globals <- ls(globalenv(), all.names = TRUE)
+  invisible(NULL)
+}
+
+rmcp_engine_restore <- function(saved_seed) {
+  base <- rmcp_engine_baseline
+  # RNG: put back the seed the job found (or none), so seeded jobs are
+  # reproducible and unseeded ones do not shift each other's streams.
+  if (is.null(saved_seed)) {
+    if (exists(".Random.seed", envir = globalenv(), inherits = FALSE)) {
+      rm(".Random.seed", envir = globalenv())
+    }
+  } else {
+    assign(".Random.seed", saved_seed, envir = globalenv())
+  }
+  globals <- ls(globalenv(), all.names = TRUE)
+  extra <- setdiff(globals, c(base$globals, ".Random.seed"))
+  if (length(extra)) rm(list = extra, envir = globalenv())
+  current <- options()
+  if (!identical(current, base$options)) {
+    added <- setdiff(names(current), names(base$options))
+    if (length(added)) options(stats::setNames(vector("list", length(added)), added))
+    options(base$options)
+  }
+  if (length(search()) != length(base$search)) {
+    for (name in setdiff(search(), base$search)) {
+      try(detach(name, character.only = TRUE, unload = FALSE), silent = TRUE)
+    }
+  }
+  if (!identical(getwd(), base$wd)) setwd(base$wd)
+  if (grDevices::dev.cur() > 1L) grDevices::graphics.off()
+  while (sink.number() > 0L) sink()
+  while (sink.number(type = "message") > 2L) sink(type = "message")
+  invisible(NULL)
+}
+
+rmcp_engine_guard <- function(thunk, seed) {
+  saved_seed <- get0(".Random.seed", envir = globalenv(), inherits = FALSE)
+  on.exit(rmcp_engine_restore(saved_seed))
+  if (!is.null(seed)) set.seed(seed)
+  warnings <- character()
+  outcome <- tryCatch(
+    list("ok", withCallingHandlers(thunk(), warning = function(w) {
+      warnings <<- c(warnings, conditionMessage(w))
+      invokeRestart("muffleWarning")
+    }), NULL, NULL),
+    error = function(e) {
+      call <- conditionCall(e)
+      list("error", NULL, conditionMessage(e),
+           if (is.null(call)) NULL else paste(deparse(call, nlines = 1L), collapse = ""))
+    },
+    interrupt = function(i) list("interrupted", NULL, NULL, NULL)
+  )
+  c(outcome, list(warnings, NULL, NULL))
+}
+
+# Parse and evaluate R source `code` in `env`; the value is the last
+# expression's.
+rmcp_engine_eval <- function(code, env, seed) {
+  exprs <- tryCatch(parse(text = code, keep.source = FALSE), error = function(e) e)
+  if (inherits(exprs, "error")) {
+    msg <- conditionMessage(exprs)
+    where <- regmatches(msg, regexec("^<text>:([0-9]+):([0-9]+): ([^\n]*)", msg))[[1]]
+    if (length(where) == 4L) {
+      return(list("parse_error", NULL, where[[4]], NULL, character(),
+                  as.integer(where[[2]]), as.integer(where[[3]])))
+    }
+    return(list("parse_error", NULL, sub("^<text>:\\s*", "", msg), NULL, character(), NULL, NULL))
+  }
+  rmcp_engine_guard(function() {
+    value <- NULL
+    for (expr in exprs) value <- eval(expr, env)
+    value
+  }, seed)
+}
+
+# Call the R side's function `name` (from this environment) with `args`.
+rmcp_engine_call <- function(name, args, seed) {
+  fun <- get0(name, envir = parent.env(environment()), mode = "function", inherits = FALSE)
+  if (is.null(fun)) {
+    return(list("error", NULL, paste0("no R function named '", name, "' in the catalog"),
+                NULL, character(), NULL, NULL))
+  }
+  rmcp_engine_guard(function() fun(args), seed)
+}
+
+# Objects in a workspace: names, classes and sizes in bytes.
+rmcp_engine_env_info <- function(env) {
+  names <- sort(ls(env, all.names = TRUE))
+  sizes <- vapply(names, function(n) as.numeric(utils::object.size(get(n, envir = env))), 0)
+  classes <- vapply(names, function(n) paste(class(get(n, envir = env)), collapse = "/"), "")
+  list(objects = lapply(seq_along(names), function(i)
+         list(name = names[[i]], class = classes[[i]], bytes = sizes[[i]])),
+       total_bytes = sum(sizes))
+}

@@ -1,0 +1,860 @@
+//! The R thread: starting R, loading the R side, and the job loop.
+//!
+//! Start-up (on the R thread, in this order): environment variables R reads
+//! (`R_HOME`, `R_MAX_VSIZE`, a UTF-8 locale) are set before the thread
+//! starts; then R's signal handlers are switched off, `Rf_initialize_R` runs
+//! with `--vanilla --quiet --no-echo --no-save`, the C-stack globals are
+//! pointed at this thread's own stack (R's defaults describe the main
+//! thread's, and `setup_Rmainloop` would abort the process), the console is
+//! redirected into per-job buffers, and `setup_Rmainloop` finishes. Every
+//! `r/**/*.R` file is then evaluated once into one environment that is
+//! locked afterwards.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::ffi::CString;
+use std::os::raw::{c_char, c_int};
+use std::ptr::addr_of_mut;
+use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use libR_sys::*;
+use serde_json::Value;
+
+use super::control::{AbortReason, Control, Outcome};
+use super::convert;
+use super::ffi;
+use super::token::{Escape, RToken};
+use super::{EngineConfig, EngineError, EnvSpec, Envelope, Job, Message, RError, Reply, Task};
+
+/// Share of the reply cap that console output may use; the rest is the
+/// value's.
+const OUTPUT_SHARE: usize = 4;
+
+/// How often the idle loop wakes to drop expired environments.
+const SWEEP_INTERVAL: Duration = Duration::from_secs(1);
+
+/// Only one R per process, ever: R cannot be re-initialised.
+static STARTED: AtomicBool = AtomicBool::new(false);
+
+/// Sets R's interrupt flag. Safe to call from any thread: R reads the flag
+/// (a plain `int`) at its next check on the R thread.
+pub(crate) fn request_interrupt() {
+    // SAFETY: `R_interrupts_pending` is a static int in libR.so, valid for the
+    // life of the process; it is accessed atomically here, and R only reads
+    // it or resets it to 0 on its own thread.
+    unsafe {
+        AtomicI32::from_ptr(addr_of_mut!(R_interrupts_pending)).store(1, Ordering::SeqCst);
+    }
+}
+
+fn clear_interrupt(_token: &RToken) {
+    // SAFETY: as in `request_interrupt`.
+    unsafe {
+        AtomicI32::from_ptr(addr_of_mut!(R_interrupts_pending)).store(0, Ordering::SeqCst);
+    }
+}
+
+/// Console text of the current job, filled by R's console callback.
+struct Console {
+    stdout: Vec<u8>,
+    stderr: Vec<u8>,
+    cap: usize,
+    dropped: usize,
+}
+
+thread_local! {
+    static CONSOLE: RefCell<Console> = const {
+        RefCell::new(Console { stdout: Vec::new(), stderr: Vec::new(), cap: 1 << 20, dropped: 0 })
+    };
+}
+
+/// `ptr_R_WriteConsoleEx`: R calls it on the R thread for all console text.
+unsafe extern "C" fn write_console(buffer: *const c_char, len: c_int, stream: c_int) {
+    let Ok(len) = usize::try_from(len) else {
+        return;
+    };
+    if buffer.is_null() {
+        return;
+    }
+    // SAFETY: R passes `len` readable bytes at `buffer`.
+    let bytes = unsafe { std::slice::from_raw_parts(buffer.cast::<u8>(), len) };
+    // Nothing here may unwind into R's C frames.
+    let _ = std::panic::catch_unwind(|| {
+        CONSOLE.with(|console| {
+            if let Ok(mut console) = console.try_borrow_mut() {
+                let room = console
+                    .cap
+                    .saturating_sub(console.stdout.len() + console.stderr.len());
+                let kept = bytes.len().min(room);
+                console.dropped += bytes.len() - kept;
+                let target = if stream == 0 {
+                    &mut console.stdout
+                } else {
+                    &mut console.stderr
+                };
+                target.extend_from_slice(&bytes[..kept]);
+            }
+        });
+    });
+}
+
+/// Takes the job's console text, with a marker when some was dropped.
+fn take_console() -> (String, String) {
+    CONSOLE.with(|console| {
+        let mut console = console.borrow_mut();
+        let mut stdout = String::from_utf8_lossy(&std::mem::take(&mut console.stdout)).into_owned();
+        let stderr = String::from_utf8_lossy(&std::mem::take(&mut console.stderr)).into_owned();
+        if console.dropped > 0 {
+            stdout.push_str(&format!(
+                "\n[output truncated: {} more bytes not shown]\n",
+                console.dropped
+            ));
+            console.dropped = 0;
+        }
+        (stdout, stderr)
+    })
+}
+
+/// Starts the R thread and waits until R runs and the R side is loaded.
+pub(crate) fn spawn(
+    config: EngineConfig,
+    receiver: crossbeam_channel::Receiver<Message>,
+    control: Arc<Control>,
+) -> Result<std::thread::JoinHandle<()>, EngineError> {
+    if STARTED.swap(true, Ordering::SeqCst) {
+        return Err(EngineError::Startup(
+            "R is already running in this process; share its RHandle instead".into(),
+        ));
+    }
+    prepare_environment(&config);
+    let (ready, started) = std::sync::mpsc::channel();
+    let stack_size = config.stack_size;
+    let handle = std::thread::Builder::new()
+        .name("rmcp-r".into())
+        .stack_size(stack_size)
+        .spawn(move || {
+            let _dead_on_exit = MarkDeadOnExit(Arc::clone(&control));
+            let marker = 0u8;
+            let stack_top = std::ptr::addr_of!(marker) as usize;
+            // SAFETY: this is the only thread that ever touches R, and R is
+            // started once (STARTED).
+            if let Err(error) = unsafe { initialise(stack_top, stack_size) } {
+                let _ = ready.send(Err(error));
+                return;
+            }
+            // SAFETY: R is initialised on this thread; the token stays here.
+            let token = unsafe { RToken::new() };
+            let mut engine = match Engine::load(&token, config, Arc::clone(&control)) {
+                Ok(engine) => engine,
+                Err(error) => {
+                    let _ = ready.send(Err(error));
+                    return;
+                }
+            };
+            control.alive.store(true, Ordering::Release);
+            let _ = ready.send(Ok(()));
+            engine.finish_start_up();
+            control.ready.store(true, Ordering::Release);
+            engine.serve(&receiver);
+            engine.close();
+        })
+        .map_err(|error| EngineError::Startup(format!("cannot spawn the R thread: {error}")))?;
+    match started.recv() {
+        Ok(Ok(())) => Ok(handle),
+        Ok(Err(error)) => Err(error),
+        Err(_) => Err(EngineError::Startup(
+            "the R thread stopped during start-up".into(),
+        )),
+    }
+}
+
+/// Marks the engine dead when the R thread ends, however it ends.
+struct MarkDeadOnExit(Arc<Control>);
+
+impl Drop for MarkDeadOnExit {
+    fn drop(&mut self) {
+        self.0.alive.store(false, Ordering::Release);
+        self.0.ready.store(false, Ordering::Release);
+        self.0.begin_shutdown();
+    }
+}
+
+/// Environment variables R reads while starting. Set before the R thread
+/// exists, from the thread that starts the engine.
+fn prepare_environment(config: &EngineConfig) {
+    let set = |name: &str, value: &str| {
+        // Environment writes race with concurrent getenv calls in other
+        // threads; this runs once, before R or the server read anything.
+        std::env::set_var(name, value);
+    };
+    if std::env::var_os("R_HOME").is_none() {
+        set("R_HOME", env!("RMCP_BUILD_R_HOME"));
+    }
+    if let Some(vsize) = &config.max_vsize {
+        set("R_MAX_VSIZE", vsize);
+    }
+    if std::env::var_os("LC_ALL").is_none() && std::env::var_os("LANG").is_none() {
+        set("LANG", "C.UTF-8");
+    }
+}
+
+/// Initialises R on the current thread.
+///
+/// # Safety
+/// Call once per process, on the thread that will own R; `stack_top` is an
+/// address near the top of this thread's stack of `stack_size` bytes.
+unsafe fn initialise(stack_top: usize, stack_size: usize) -> Result<(), EngineError> {
+    let args = [
+        "R",
+        "--vanilla",
+        "--quiet",
+        "--no-echo",
+        "--no-save",
+        "--no-restore",
+    ];
+    let args: Vec<CString> = args
+        .iter()
+        .map(|a| CString::new(*a).map_err(|e| EngineError::Startup(e.to_string())))
+        .collect::<Result<_, _>>()?;
+    // R keeps pointers into argv: leak it for the life of the process.
+    let argv: &'static mut [*mut c_char] =
+        Vec::leak(args.into_iter().map(CString::into_raw).collect::<Vec<_>>());
+    // SAFETY: R's documented embedding sequence (Writing R Extensions §8.1),
+    // on the thread that owns R; globals are written before R reads them.
+    unsafe {
+        ffi::R_SignalHandlers = 0;
+        Rf_initialize_R(argv.len() as c_int, argv.as_mut_ptr());
+        // R's stack check must describe this thread's stack: start a little
+        // above our first frame, 95 % of the stack usable, growing down.
+        ffi::R_CStackStart = stack_top + 4096;
+        R_CStackLimit = stack_size / 100 * 95;
+        ffi::R_CStackDir = 1;
+        ffi::R_Interactive = 0;
+        ffi::R_Outputfile = std::ptr::null_mut();
+        ffi::R_Consolefile = std::ptr::null_mut();
+        ffi::ptr_R_WriteConsole = None;
+        ffi::ptr_R_WriteConsoleEx = Some(write_console);
+        setup_Rmainloop();
+        ffi::R_Interactive = 0;
+        // Wake `Sys.sleep` every 20 ms so interrupts reach it.
+        ffi::R_wait_usec = 20_000;
+    }
+    Ok(())
+}
+
+/// A named environment and when it was last used.
+struct Workspace {
+    env: SEXP,
+    last_used: Instant,
+}
+
+/// Symbols the job loop uses, installed once.
+struct Symbols {
+    eval: SEXP,
+    call: SEXP,
+    env_info: SEXP,
+}
+
+/// State of the R thread. Holds R objects, so it never leaves the thread.
+struct Engine<'t> {
+    token: &'t RToken,
+    config: EngineConfig,
+    control: Arc<Control>,
+    /// The locked environment holding the R side (`r/`).
+    catalog: SEXP,
+    symbols: Symbols,
+    workspaces: HashMap<String, Workspace>,
+}
+
+/// What the R side's entry points report.
+enum Evaluated {
+    Ok { value: Value, warnings: Vec<String> },
+    Failed(EngineError),
+}
+
+impl<'t> Engine<'t> {
+    /// Creates the catalog environment and evaluates every R source into it.
+    fn load(
+        token: &'t RToken,
+        config: EngineConfig,
+        control: Arc<Control>,
+    ) -> Result<Self, EngineError> {
+        let catalog = token
+            .protect(|| {
+                // SAFETY: on the R thread inside `protect`.
+                unsafe {
+                    let env = R_NewEnv(R_GlobalEnv, 1, 64);
+                    R_PreserveObject(env);
+                    env
+                }
+            })
+            .map_err(|_| EngineError::Startup("cannot create the R environment".into()))?;
+        for (path, source) in super::sources::R_SOURCES {
+            evaluate_source(token, catalog, source)
+                .map_err(|message| EngineError::Startup(format!("loading r/{path}: {message}")))?;
+        }
+        let symbols = token
+            .protect(|| {
+                // SAFETY: on the R thread inside `protect`; symbols are never
+                // collected.
+                unsafe {
+                    R_LockEnvironment(catalog, Rboolean::TRUE);
+                    Symbols {
+                        eval: Rf_install(c"rmcp_engine_eval".as_ptr()),
+                        call: Rf_install(c"rmcp_engine_call".as_ptr()),
+                        env_info: Rf_install(c"rmcp_engine_env_info".as_ptr()),
+                    }
+                }
+            })
+            .map_err(|_| EngineError::Startup("cannot lock the R environment".into()))?;
+        if let Ok(version) = evaluate_string(token, catalog, "R.version.string") {
+            let _ = control.r_version.set(version);
+        }
+        drop(take_console());
+        Ok(Engine {
+            token,
+            config,
+            control,
+            catalog,
+            symbols,
+            workspaces: HashMap::new(),
+        })
+    }
+
+    /// Work done after start-up is reported, before the first job: loading
+    /// packages the tools use, then recording the interpreter state every
+    /// job is restored to.
+    fn finish_start_up(&mut self) {
+        for package in &self.config.preload_packages {
+            let code = format!("invisible(requireNamespace({package:?}, quietly = TRUE))");
+            if let Err(message) = evaluate_source(self.token, self.catalog, &code) {
+                log::warn!("could not preload R package {package}: {message}");
+            }
+        }
+        if let Err(message) =
+            evaluate_source(self.token, self.catalog, "rmcp_engine_capture_baseline()")
+        {
+            log::error!("could not record R's baseline state: {message}");
+        }
+        drop(take_console());
+    }
+
+    fn serve(&mut self, receiver: &crossbeam_channel::Receiver<Message>) {
+        loop {
+            match receiver.recv_timeout(SWEEP_INTERVAL) {
+                Ok(Message::Job(envelope)) => self.run(envelope),
+                Ok(Message::Shutdown) | Err(crossbeam_channel::RecvTimeoutError::Disconnected) => {
+                    break
+                }
+                Err(crossbeam_channel::RecvTimeoutError::Timeout) => {}
+            }
+            if self.control.is_shutting_down() {
+                break;
+            }
+            self.drop_expired_workspaces();
+        }
+        // Whatever is still queued will never run.
+        for message in receiver.try_iter() {
+            if let Message::Job(envelope) = message {
+                self.control.dequeued(envelope.id);
+                let _ = envelope.reply.send(Err(EngineError::Unavailable));
+            }
+        }
+    }
+
+    fn run(&mut self, envelope: Envelope) {
+        let Envelope {
+            id,
+            job,
+            deadline,
+            limit,
+            reply,
+        } = envelope;
+        if let Err(reason) = self.control.begin(id, deadline) {
+            let error = if self.control.is_shutting_down() {
+                EngineError::Unavailable
+            } else {
+                abort_error(reason, limit)
+            };
+            self.control.record(outcome_of_abort(reason));
+            let _ = reply.send(Err(error));
+            return;
+        }
+        clear_interrupt(self.token);
+        CONSOLE.with(|console| {
+            let mut console = console.borrow_mut();
+            console.cap = self.config.max_reply_bytes / OUTPUT_SHARE;
+            console.stdout.clear();
+            console.stderr.clear();
+            console.dropped = 0;
+        });
+        let started = Instant::now();
+        let evaluated = self.execute(&job);
+        let aborted = self.control.finish();
+        clear_interrupt(self.token);
+        let (stdout, stderr) = take_console();
+        let result = match (aborted, evaluated) {
+            (Some(reason), _) => Err(abort_error(reason, limit)),
+            (None, Evaluated::Ok { value, warnings }) => Ok(Reply {
+                value,
+                stdout,
+                stderr,
+                warnings,
+                r_time: started.elapsed(),
+            }),
+            (None, Evaluated::Failed(EngineError::R(error))) => Err(EngineError::R(RError {
+                stdout,
+                stderr,
+                ..error
+            })),
+            (None, Evaluated::Failed(error)) => Err(error),
+        };
+        self.control.record(match (&result, aborted) {
+            (_, Some(reason)) => outcome_of_abort(reason),
+            (Ok(_), None) => Outcome::Done,
+            (Err(EngineError::Cancelled), None) => Outcome::Cancelled,
+            (Err(_), None) => Outcome::Failed,
+        });
+        let _ = reply.send(result);
+    }
+
+    fn execute(&mut self, job: &Job) -> Evaluated {
+        let budget = self.config.max_reply_bytes - self.config.max_reply_bytes / OUTPUT_SHARE;
+        let seed = job.seed;
+        match &job.task {
+            Task::Eval { code, env } => {
+                if code.contains('\0') {
+                    return Evaluated::Failed(EngineError::InvalidInput(
+                        "R code contains a NUL character".into(),
+                    ));
+                }
+                let env = match env {
+                    EnvSpec::Fresh => None,
+                    EnvSpec::Named(name) => match self.workspace(name) {
+                        Ok(env) => Some(env),
+                        Err(error) => return Evaluated::Failed(error),
+                    },
+                };
+                let symbol = self.symbols.eval;
+                self.invoke(budget, |token| {
+                    // SAFETY: on the R thread inside `protect`; each new
+                    // object is protected until the call holds it.
+                    unsafe {
+                        let mut protected = 1;
+                        let env = match env {
+                            Some(env) => env,
+                            None => {
+                                protected += 1;
+                                Rf_protect(R_NewEnv(R_GlobalEnv, 1, 29))
+                            }
+                        };
+                        let code = Rf_protect(scalar_string(token, code));
+                        let call = Rf_lang4(symbol, code, env, seed_value(seed));
+                        Rf_unprotect(protected);
+                        call
+                    }
+                })
+            }
+            Task::Call {
+                function,
+                args,
+                tables,
+            } => {
+                if let Err(reason) = convert::check_input(args) {
+                    return Evaluated::Failed(EngineError::InvalidInput(reason));
+                }
+                if function.contains('\0') {
+                    return Evaluated::Failed(EngineError::InvalidInput(
+                        "function name contains a NUL character".into(),
+                    ));
+                }
+                let symbol = self.symbols.call;
+                let mut table_error = None;
+                let evaluated = self.invoke(budget, |token| {
+                    // SAFETY: on the R thread inside `protect`.
+                    unsafe {
+                        let args = match convert::to_r(token, args, tables) {
+                            Ok(args) => Rf_protect(args),
+                            Err(error) => {
+                                table_error = Some(error.0);
+                                Rf_protect(R_NilValue)
+                            }
+                        };
+                        let name = Rf_protect(scalar_string(token, function));
+                        let call = Rf_lang4(symbol, name, args, seed_value(seed));
+                        Rf_unprotect(2);
+                        call
+                    }
+                });
+                match table_error {
+                    Some(reason) => Evaluated::Failed(EngineError::InvalidInput(reason)),
+                    None => evaluated,
+                }
+            }
+            Task::DescribeEnv { env } => {
+                let Some(workspace) = self.workspaces.get_mut(env) else {
+                    return Evaluated::Ok {
+                        value: serde_json::json!({"objects": [], "total_bytes": 0, "exists": false}),
+                        warnings: Vec::new(),
+                    };
+                };
+                workspace.last_used = Instant::now();
+                let env = workspace.env;
+                let symbol = self.symbols.env_info;
+                let catalog = self.catalog;
+                let outcome = self.token.protect(|| {
+                    // SAFETY: on the R thread inside `protect`.
+                    unsafe {
+                        let call = Rf_protect(Rf_lang2(symbol, env));
+                        let mut failed: c_int = 0;
+                        let value = Rf_protect(R_tryEval(call, catalog, &mut failed));
+                        let result = if failed != 0 {
+                            Err(last_error_message())
+                        } else {
+                            convert::from_r(self.token, value, budget).map_err(|e| {
+                                format!("workspace description too large ({} bytes)", e.bytes)
+                            })
+                        };
+                        Rf_unprotect(2);
+                        result
+                    }
+                });
+                match outcome {
+                    Ok(Ok(value)) => Evaluated::Ok {
+                        value,
+                        warnings: Vec::new(),
+                    },
+                    Ok(Err(message)) => Evaluated::Failed(EngineError::Internal(message)),
+                    Err(escape) => Evaluated::Failed(escape_error(escape)),
+                }
+            }
+            Task::DropEnv { env } => {
+                let existed = self.drop_workspace(env);
+                Evaluated::Ok {
+                    value: Value::Bool(existed),
+                    warnings: Vec::new(),
+                }
+            }
+        }
+    }
+
+    /// Builds a call to one of `engine.R`'s entry points, evaluates it and
+    /// reads its fixed-layout result.
+    fn invoke(&self, budget: usize, build: impl FnOnce(&RToken) -> SEXP) -> Evaluated {
+        let token = self.token;
+        let catalog = self.catalog;
+        let outcome = token.protect(|| {
+            // SAFETY: on the R thread inside `protect`; `call` and its result
+            // are protected while in use and unprotected before returning.
+            unsafe {
+                let call = Rf_protect(build(token));
+                let mut failed: c_int = 0;
+                let result = Rf_protect(R_tryEval(call, catalog, &mut failed));
+                let evaluated = if failed != 0 {
+                    let message = last_error_message();
+                    if message.is_empty() {
+                        // An interrupt that landed before the handlers were
+                        // in place.
+                        Evaluated::Failed(EngineError::Cancelled)
+                    } else {
+                        Evaluated::Failed(EngineError::R(RError {
+                            message,
+                            call: None,
+                            warnings: Vec::new(),
+                            stdout: String::new(),
+                            stderr: String::new(),
+                        }))
+                    }
+                } else {
+                    read_outcome(token, result, budget)
+                };
+                Rf_unprotect(2);
+                evaluated
+            }
+        });
+        outcome.unwrap_or_else(|escape| Evaluated::Failed(escape_error(escape)))
+    }
+
+    /// The named workspace, created on first use.
+    fn workspace(&mut self, name: &str) -> Result<SEXP, EngineError> {
+        if let Some(workspace) = self.workspaces.get_mut(name) {
+            workspace.last_used = Instant::now();
+            return Ok(workspace.env);
+        }
+        if self.workspaces.len() >= self.config.max_environments {
+            return Err(EngineError::InvalidInput(format!(
+                "the limit of {} R workspaces is reached; end an idle session first",
+                self.config.max_environments
+            )));
+        }
+        let env = self
+            .token
+            .protect(|| {
+                // SAFETY: on the R thread inside `protect`; the environment is
+                // preserved until `drop_workspace` releases it.
+                unsafe {
+                    let env = R_NewEnv(R_GlobalEnv, 1, 29);
+                    R_PreserveObject(env);
+                    env
+                }
+            })
+            .map_err(escape_error)?;
+        self.workspaces.insert(
+            name.to_string(),
+            Workspace {
+                env,
+                last_used: Instant::now(),
+            },
+        );
+        self.control
+            .environments
+            .store(self.workspaces.len(), Ordering::Relaxed);
+        Ok(env)
+    }
+
+    fn drop_workspace(&mut self, name: &str) -> bool {
+        let Some(workspace) = self.workspaces.remove(name) else {
+            return false;
+        };
+        // SAFETY: on the R thread; the environment was preserved when created
+        // and is released exactly once. R_ReleaseObject cannot fail.
+        unsafe { R_ReleaseObject(workspace.env) };
+        self.control
+            .environments
+            .store(self.workspaces.len(), Ordering::Relaxed);
+        true
+    }
+
+    fn drop_expired_workspaces(&mut self) {
+        let ttl = self.config.environment_ttl;
+        let expired: Vec<String> = self
+            .workspaces
+            .iter()
+            .filter(|(_, w)| w.last_used.elapsed() > ttl)
+            .map(|(name, _)| name.clone())
+            .collect();
+        for name in expired {
+            self.drop_workspace(&name);
+        }
+    }
+
+    /// Releases R objects and runs R's exit finalizers, on the R thread.
+    fn close(&mut self) {
+        let names: Vec<String> = self.workspaces.keys().cloned().collect();
+        for name in names {
+            self.drop_workspace(&name);
+        }
+        let _ = self.token.protect(|| {
+            // SAFETY: on the R thread, after the last job.
+            unsafe {
+                R_RunExitFinalizers();
+                R_CleanTempDir();
+            }
+        });
+    }
+}
+
+/// Reads `engine.R`'s result list: status, value, message, call, warnings,
+/// line, column.
+///
+/// # Safety
+/// On the R thread inside `protect`; `result` is protected.
+unsafe fn read_outcome(token: &RToken, result: SEXP, budget: usize) -> Evaluated {
+    // SAFETY: `result` is the 7-element list engine.R builds.
+    unsafe {
+        if TYPEOF_VEC != ffi::TYPEOF(result) || Rf_xlength(result) < 7 {
+            return Evaluated::Failed(EngineError::Internal(
+                "the R side returned an unexpected shape".into(),
+            ));
+        }
+        let text = |index: isize| -> Option<String> {
+            let item = VECTOR_ELT(result, index);
+            match convert::from_r(token, item, 1 << 20) {
+                Ok(Value::String(text)) => Some(text),
+                _ => None,
+            }
+        };
+        let status = text(0).unwrap_or_default();
+        let warnings = match convert::from_r(token, VECTOR_ELT(result, 4), 1 << 20) {
+            Ok(Value::String(one)) => vec![one],
+            Ok(Value::Array(items)) => items
+                .into_iter()
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect(),
+            _ => Vec::new(),
+        };
+        match status.as_str() {
+            "ok" => match convert::from_r(token, VECTOR_ELT(result, 1), budget) {
+                Ok(value) => Evaluated::Ok { value, warnings },
+                Err(too_large) => Evaluated::Failed(EngineError::ReplyTooLarge {
+                    bytes: too_large.bytes,
+                    limit: budget,
+                }),
+            },
+            "error" => Evaluated::Failed(EngineError::R(RError {
+                message: text(2).unwrap_or_else(|| "unknown R error".into()),
+                call: text(3),
+                warnings,
+                stdout: String::new(),
+                stderr: String::new(),
+            })),
+            "parse_error" => {
+                let number =
+                    |index: isize| match convert::from_r(token, VECTOR_ELT(result, index), 64) {
+                        Ok(Value::Number(n)) => n.as_u64().and_then(|n| u32::try_from(n).ok()),
+                        _ => None,
+                    };
+                Evaluated::Failed(EngineError::Parse {
+                    message: text(2).unwrap_or_default(),
+                    line: number(5),
+                    column: number(6),
+                })
+            }
+            _ => Evaluated::Failed(EngineError::Cancelled),
+        }
+    }
+}
+
+const TYPEOF_VEC: c_int = 19;
+
+/// `NULL` or a length-1 integer for the seed argument.
+unsafe fn seed_value(seed: Option<i32>) -> SEXP {
+    // SAFETY: on the R thread inside `protect` (the caller's contract).
+    unsafe {
+        match seed {
+            Some(seed) if seed != c_int::MIN => Rf_ScalarInteger(seed),
+            _ => R_NilValue,
+        }
+    }
+}
+
+/// A length-1 character vector (the text must hold no NUL).
+fn scalar_string(token: &RToken, text: &str) -> SEXP {
+    let _ = token;
+    // SAFETY: on the R thread (token) inside `protect`; R copies the bytes.
+    unsafe {
+        let element = Rf_protect(Rf_mkCharLenCE(
+            text.as_ptr().cast::<c_char>(),
+            c_int::try_from(text.len()).unwrap_or(c_int::MAX),
+            cetype_t::CE_UTF8,
+        ));
+        let vector = Rf_ScalarString(element);
+        Rf_unprotect(1);
+        vector
+    }
+}
+
+/// R's last error text, without the `Error:` prefix R adds.
+fn last_error_message() -> String {
+    // SAFETY: R_curErrorBuf returns R's static, NUL-terminated error buffer.
+    let raw = unsafe { std::ffi::CStr::from_ptr(ffi::R_curErrorBuf()) };
+    let text = raw.to_string_lossy();
+    let text = text.trim();
+    let text = text
+        .strip_prefix("Error in ")
+        .and_then(|rest| rest.split_once(" : ").map(|(_, message)| message))
+        .or_else(|| text.strip_prefix("Error: "))
+        .unwrap_or(text);
+    text.trim().to_string()
+}
+
+fn escape_error(escape: Escape) -> EngineError {
+    match escape {
+        Escape::Jumped => {
+            let message = last_error_message();
+            if message.contains("vector memory") || message.contains("cannot allocate") {
+                EngineError::R(RError {
+                    message,
+                    call: None,
+                    warnings: Vec::new(),
+                    stdout: String::new(),
+                    stderr: String::new(),
+                })
+            } else if message.is_empty() {
+                EngineError::Cancelled
+            } else {
+                EngineError::Internal(format!("R stopped unexpectedly: {message}"))
+            }
+        }
+        Escape::Panicked(message) => {
+            log::error!("panic on the R thread, caught: {message}");
+            EngineError::Internal("a bug in the engine stopped this job; it has been logged".into())
+        }
+    }
+}
+
+fn abort_error(reason: AbortReason, limit: Duration) -> EngineError {
+    match reason {
+        AbortReason::Timeout => EngineError::Timeout { limit },
+        AbortReason::Cancelled => EngineError::Cancelled,
+    }
+}
+
+fn outcome_of_abort(reason: AbortReason) -> Outcome {
+    match reason {
+        AbortReason::Timeout => Outcome::TimedOut,
+        AbortReason::Cancelled => Outcome::Cancelled,
+    }
+}
+
+/// Parses and evaluates `source` in `env` at start-up.
+fn evaluate_source(token: &RToken, env: SEXP, source: &str) -> Result<(), String> {
+    if source.contains('\0') {
+        return Err("source contains a NUL character".into());
+    }
+    let outcome = token.protect(|| {
+        // SAFETY: on the R thread inside `protect`; the parsed expressions
+        // are protected while evaluated.
+        unsafe {
+            let text = Rf_protect(scalar_string(token, source));
+            let mut status = ParseStatus::PARSE_NULL;
+            let exprs = Rf_protect(R_ParseVector(text, -1, &mut status, R_NilValue));
+            if status != ParseStatus::PARSE_OK {
+                Rf_unprotect(2);
+                return Err(format!("does not parse: {}", last_error_message()));
+            }
+            for i in 0..Rf_xlength(exprs) {
+                let mut failed: c_int = 0;
+                R_tryEval(VECTOR_ELT(exprs, i), env, &mut failed);
+                if failed != 0 {
+                    Rf_unprotect(2);
+                    return Err(last_error_message());
+                }
+            }
+            Rf_unprotect(2);
+            Ok(())
+        }
+    });
+    outcome.unwrap_or_else(|escape| Err(format!("{escape:?}")))
+}
+
+/// Evaluates an expression that yields one string, at start-up.
+fn evaluate_string(token: &RToken, env: SEXP, code: &str) -> Result<String, String> {
+    let outcome = token.protect(|| {
+        // SAFETY: on the R thread inside `protect`.
+        unsafe {
+            let text = Rf_protect(scalar_string(token, code));
+            let mut status = ParseStatus::PARSE_NULL;
+            let exprs = Rf_protect(R_ParseVector(text, -1, &mut status, R_NilValue));
+            if status != ParseStatus::PARSE_OK || Rf_xlength(exprs) != 1 {
+                Rf_unprotect(2);
+                return Err("does not parse".to_string());
+            }
+            let mut failed: c_int = 0;
+            let value = Rf_protect(R_tryEval(VECTOR_ELT(exprs, 0), env, &mut failed));
+            let result = if failed != 0 {
+                Err(last_error_message())
+            } else {
+                match convert::from_r(token, value, 1 << 16) {
+                    Ok(Value::String(text)) => Ok(text),
+                    _ => Err("not a string".to_string()),
+                }
+            };
+            Rf_unprotect(3);
+            result
+        }
+    });
+    outcome.unwrap_or_else(|escape| Err(format!("{escape:?}")))
+}
