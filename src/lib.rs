@@ -12,3 +12,4 @@ pub mod config;
 pub mod http;
 #[allow(unsafe_code)]
 pub mod r;
+pub mod tools;

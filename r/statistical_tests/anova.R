@@ -17,7 +17,6 @@ tool_anova <- function(args) {
   f <- rmcp_formula(args$formula, data)
   type <- rmcp_enum(args$type, c("I", "II", "III"), "type", "I")
   cols <- rmcp_formula_columns(f, data)
-  contrasts <- NULL
   for (v in cols) {
     x <- .subset2(data, v)
     if (is.character(x) || is.logical(x)) data[[v]] <- factor(x)
@@ -25,13 +24,15 @@ tool_anova <- function(args) {
   if (length(all.vars(f[[3L]])) == 0L && !identical(all.vars(f[[3L]]), ".")) {
     rmcp_stop("formula", "has no predictors", "write it as 'response ~ group' or 'response ~ a * b'")
   }
-  if (type == "III") {
-    facs <- setdiff(cols, all.vars(f[[2L]]))
-    facs <- facs[vapply(facs, function(v) is.factor(data[[v]]), NA)]
-    if (length(facs)) contrasts <- stats::setNames(rep(list("contr.sum"), length(facs)), facs)
+  fit_with <- function(contrasts) {
+    rmcp_try(stats::lm(f, data = data, contrasts = contrasts, na.action = stats::na.omit),
+             "formula", "check that the formula's variables fit the data (factors need 2+ levels)")
   }
-  fit <- rmcp_try(stats::lm(f, data = data, contrasts = contrasts, na.action = stats::na.omit),
-                  "formula", "check that the formula's variables fit the data (factors need 2+ levels)")
+  fit <- fit_with(NULL)
+  if (type == "III" && length(fit$xlevels)) {
+    facs <- names(fit$xlevels)
+    fit <- fit_with(stats::setNames(rep(list("contr.sum"), length(facs)), facs))
+  }
   y <- stats::model.response(fit$model)
   rmcp_check_response(y, f)
   n <- nrow(fit$model)
