@@ -117,3 +117,13 @@ rmcp_engine_env_info <- function(env) {
          list(name = names[[i]], class = classes[[i]], bytes = sizes[[i]])),
        total_bytes = sum(sizes))
 }
+
+# Returns its argument: lets tests and diagnostics check the JSON <-> R
+# conversion both ways.
+rmcp_engine_echo <- function(args) args
+
+# Describes how each member of `args` arrived in R (class and type), for
+# conversion tests.
+rmcp_engine_describe <- function(args) {
+  lapply(args, function(x) list(class = I(class(x)), type = typeof(x), length = length(x)))
+}

@@ -17,8 +17,10 @@ if (!exists("%||%", envir = environment(), inherits = FALSE)) {
 # ---------------------------------------------------------------------------
 
 # Stop with the catalog's error convention. No call, no traceback.
+# The condition has class "rmcp_error" so rmcp_try() passes it on unchanged.
 rmcp_stop <- function(arg, problem, fix) {
-  stop(sprintf("%s: %s; %s", arg, problem, fix), call. = FALSE)
+  stop(structure(class = c("rmcp_error", "error", "condition"),
+                 list(message = sprintf("%s: %s; %s", arg, problem, fix), call = NULL)))
 }
 
 # Quote names for messages: 'a', 'b', 'c' (at most `max` of them).
@@ -34,6 +36,7 @@ rmcp_quote <- function(x, max = 12L) {
 # Evaluate `expr`; an R error inside it becomes a catalog error naming `arg`.
 rmcp_try <- function(expr, arg, fix) {
   tryCatch(expr, error = function(e) {
+    if (inherits(e, "rmcp_error")) stop(e)
     msg <- conditionMessage(e)
     msg <- sub("^Error[^:]*: *", "", msg)
     msg <- gsub("[\r\n]+ *", " ", trimws(msg))

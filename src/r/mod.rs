@@ -84,7 +84,9 @@ impl Default for EngineConfig {
 /// Which environment R code is evaluated in.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum EnvSpec {
-    /// A new environment for this job only (child of the global environment).
+    /// A new environment for this job only. Like named ones, its parent is
+    /// the R side's environment, so `rmcp_*` helpers (e.g.
+    /// `rmcp_render_png`) are visible, then the global environment.
     Fresh,
     /// A persistent environment, created on first use and kept until dropped
     /// or idle for `environment_ttl`. Variables in one are invisible to

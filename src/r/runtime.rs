@@ -438,6 +438,7 @@ impl<'t> Engine<'t> {
                     },
                 };
                 let symbol = self.symbols.eval;
+                let catalog = self.catalog;
                 self.invoke(budget, |token| {
                     // SAFETY: on the R thread inside `protect`; each new
                     // object is protected until the call holds it.
@@ -447,7 +448,7 @@ impl<'t> Engine<'t> {
                             Some(env) => env,
                             None => {
                                 protected += 1;
-                                Rf_protect(R_NewEnv(R_GlobalEnv, 1, 29))
+                                Rf_protect(R_NewEnv(catalog, 1, 29))
                             }
                         };
                         let code = Rf_protect(scalar_string(token, code));
@@ -494,13 +495,13 @@ impl<'t> Engine<'t> {
                 }
             }
             Task::DescribeEnv { env } => {
-                let Some(workspace) = self.workspaces.get_mut(env) else {
+                // Looking at a workspace does not keep it alive.
+                let Some(workspace) = self.workspaces.get(env) else {
                     return Evaluated::Ok {
                         value: serde_json::json!({"objects": [], "total_bytes": 0, "exists": false}),
                         warnings: Vec::new(),
                     };
                 };
-                workspace.last_used = Instant::now();
                 let env = workspace.env;
                 let symbol = self.symbols.env_info;
                 let catalog = self.catalog;
@@ -589,13 +590,14 @@ impl<'t> Engine<'t> {
                 self.config.max_environments
             )));
         }
+        let catalog = self.catalog;
         let env = self
             .token
             .protect(|| {
                 // SAFETY: on the R thread inside `protect`; the environment is
                 // preserved until `drop_workspace` releases it.
                 unsafe {
-                    let env = R_NewEnv(R_GlobalEnv, 1, 29);
+                    let env = R_NewEnv(catalog, 1, 29);
                     R_PreserveObject(env);
                     env
                 }
