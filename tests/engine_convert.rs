@@ -8,7 +8,9 @@ use rmcp_server::r::{EngineError, Job};
 use serde_json::{json, Value};
 
 fn echo(value: Value) -> Value {
-    run(Job::call("rmcp_engine_echo", value)).expect("echo runs").value
+    run(Job::call("rmcp_engine_echo", value))
+        .expect("echo runs")
+        .value
 }
 
 fn describe(value: Value) -> Value {
@@ -56,30 +58,45 @@ fn tables_become_data_frames() {
     let kinds = describe(json!({"table": {"x": [1, 2], "g": ["a", "b"]}, "other": {"x": [1]}}));
     assert_eq!(kinds["table"]["class"], json!(["data.frame"]));
     assert_eq!(kinds["other"]["class"], json!(["list"]));
-    let reply = run(
-        Job::call("rmcp_engine_echo", json!({"table": {"x": [1.5], "m": [true]}, "t2": {"m": [1, "b"]}}))
-            .with_tables(["table", "t2"]),
+    let reply = run(Job::call(
+        "rmcp_engine_echo",
+        json!({"table": {"x": [1.5], "m": [true]}, "t2": {"m": [1, "b"]}}),
     )
+    .with_tables(["table", "t2"]))
     .expect("echo runs");
     // Columns stay arrays even with one row; mixed columns become text.
-    assert_eq!(reply.value, json!({"table": {"x": [1.5], "m": [true]}, "t2": {"m": ["1", "b"]}}));
+    assert_eq!(
+        reply.value,
+        json!({"table": {"x": [1.5], "m": [true]}, "t2": {"m": ["1", "b"]}})
+    );
 }
 
 /// Ragged tables are refused before R runs, naming the column.
 #[test]
 fn ragged_tables_are_refused() {
-    let error = run(
-        Job::call("rmcp_engine_echo", json!({"table": {"x": [1, 2], "y": [1]}})).with_tables(["table"]),
+    let error = run(Job::call(
+        "rmcp_engine_echo",
+        json!({"table": {"x": [1, 2], "y": [1]}}),
     )
+    .with_tables(["table"]))
     .expect_err("ragged");
-    assert!(matches!(&error, EngineError::InvalidInput(m) if m.contains("different lengths")), "{error:?}");
+    assert!(
+        matches!(&error, EngineError::InvalidInput(m) if m.contains("different lengths")),
+        "{error:?}"
+    );
 }
 
 /// Non-finite numbers become null; factors their labels; NA strings null.
 #[test]
 fn r_specials_map_to_json() {
-    assert_eq!(eval("c(1, NA, NaN, Inf, -Inf)").unwrap().value, json!([1, null, null, null, null]));
-    assert_eq!(eval("factor(c('lo', 'hi', 'lo'))").unwrap().value, json!(["lo", "hi", "lo"]));
+    assert_eq!(
+        eval("c(1, NA, NaN, Inf, -Inf)").unwrap().value,
+        json!([1, null, null, null, null])
+    );
+    assert_eq!(
+        eval("factor(c('lo', 'hi', 'lo'))").unwrap().value,
+        json!(["lo", "hi", "lo"])
+    );
     assert_eq!(eval("c('a', NA)").unwrap().value, json!(["a", null]));
     assert_eq!(eval("NA_integer_").unwrap().value, json!(null));
     assert_eq!(eval("NULL").unwrap().value, json!(null));
@@ -90,24 +107,41 @@ fn r_specials_map_to_json() {
 fn scalars_unbox_unless_as_is() {
     assert_eq!(eval("5L").unwrap().value, json!(5));
     assert_eq!(eval("I(5L)").unwrap().value, json!([5]));
-    assert_eq!(eval("list(a = I('x'), b = 'y')").unwrap().value, json!({"a": ["x"], "b": "y"}));
+    assert_eq!(
+        eval("list(a = I('x'), b = 'y')").unwrap().value,
+        json!({"a": ["x"], "b": "y"})
+    );
 }
 
 /// Data frames are column-oriented with factors as strings; matrices rows.
 #[test]
 fn data_frames_and_matrices() {
     let value = eval("head(iris[c(1, 5)], 2)").unwrap().value;
-    assert_eq!(value, json!({"Sepal.Length": [5.1, 4.9], "Species": ["setosa", "setosa"]}));
-    assert_eq!(eval("matrix(1:6, nrow = 2)").unwrap().value, json!([[1, 3, 5], [2, 4, 6]]));
+    assert_eq!(
+        value,
+        json!({"Sepal.Length": [5.1, 4.9], "Species": ["setosa", "setosa"]})
+    );
+    assert_eq!(
+        eval("matrix(1:6, nrow = 2)").unwrap().value,
+        json!([[1, 3, 5], [2, 4, 6]])
+    );
 }
 
 /// Lists: named → objects, unnamed → arrays; dates ISO; raw base64.
 #[test]
 fn lists_dates_raw() {
-    assert_eq!(eval("list(1, 'a', list(b = TRUE))").unwrap().value, json!([1, "a", {"b": true}]));
-    assert_eq!(eval("as.Date('2024-02-29')").unwrap().value, json!("2024-02-29"));
     assert_eq!(
-        eval("as.POSIXct('2024-01-02 03:04:05', tz = 'UTC')").unwrap().value,
+        eval("list(1, 'a', list(b = TRUE))").unwrap().value,
+        json!([1, "a", {"b": true}])
+    );
+    assert_eq!(
+        eval("as.Date('2024-02-29')").unwrap().value,
+        json!("2024-02-29")
+    );
+    assert_eq!(
+        eval("as.POSIXct('2024-01-02 03:04:05', tz = 'UTC')")
+            .unwrap()
+            .value,
         json!("2024-01-02T03:04:05Z")
     );
     assert_eq!(eval("as.raw(c(1, 2, 255))").unwrap().value, json!("AQL/"));
@@ -124,8 +158,15 @@ fn other_objects_are_described() {
 /// Strings R cannot hold (NUL) are refused with the path to the value.
 #[test]
 fn nul_strings_are_refused() {
-    let error = run(Job::call("rmcp_engine_echo", json!({"a": ["ok", "bad\u{0}"]}))).expect_err("nul");
-    assert!(matches!(&error, EngineError::InvalidInput(m) if m.contains("$.a[1]")), "{error:?}");
+    let error = run(Job::call(
+        "rmcp_engine_echo",
+        json!({"a": ["ok", "bad\u{0}"]}),
+    ))
+    .expect_err("nul");
+    assert!(
+        matches!(&error, EngineError::InvalidInput(m) if m.contains("$.a[1]")),
+        "{error:?}"
+    );
 }
 
 /// Results past the reply cap are refused with a clear error; the next job
@@ -133,7 +174,10 @@ fn nul_strings_are_refused() {
 #[test]
 fn oversized_values_are_refused() {
     let error = eval("runif(2e6)").expect_err("too large");
-    assert!(matches!(error, EngineError::ReplyTooLarge { .. }), "{error:?}");
+    assert!(
+        matches!(error, EngineError::ReplyTooLarge { .. }),
+        "{error:?}"
+    );
     assert_eq!(eval("2 + 2").unwrap().value, json!(4));
 }
 
@@ -142,6 +186,9 @@ fn oversized_values_are_refused() {
 fn long_output_is_truncated_with_marker() {
     let reply = eval("for (i in 1:200000) cat('0123456789\\n'); 1").unwrap();
     assert!(reply.stdout.len() < 1_100_000, "{}", reply.stdout.len());
-    assert!(reply.stdout.contains("[output truncated:"), "marker missing");
+    assert!(
+        reply.stdout.contains("[output truncated:"),
+        "marker missing"
+    );
     assert_eq!(reply.value, json!(1));
 }

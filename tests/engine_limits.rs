@@ -15,7 +15,9 @@ use tokio_util::sync::CancellationToken;
 static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 fn serial() -> std::sync::MutexGuard<'static, ()> {
-    SERIAL.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    SERIAL
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 fn timed(job: Job) -> (Result<rmcp_server::r::Reply, EngineError>, Duration) {
@@ -28,8 +30,12 @@ fn timed(job: Job) -> (Result<rmcp_server::r::Reply, EngineError>, Duration) {
 #[test]
 fn infinite_loop_times_out_and_engine_recovers() {
     let _turn = serial();
-    let (result, elapsed) = timed(Job::eval("while (TRUE) {}").with_timeout(Duration::from_secs(1)));
-    assert!(matches!(result, Err(EngineError::Timeout { .. })), "{result:?}");
+    let (result, elapsed) =
+        timed(Job::eval("while (TRUE) {}").with_timeout(Duration::from_secs(1)));
+    assert!(
+        matches!(result, Err(EngineError::Timeout { .. })),
+        "{result:?}"
+    );
     assert!(elapsed < Duration::from_secs(2), "took {elapsed:?}");
     assert_eq!(eval("sum(1:10)").unwrap().value, json!(55));
 }
@@ -38,8 +44,12 @@ fn infinite_loop_times_out_and_engine_recovers() {
 #[test]
 fn sleep_is_interruptible() {
     let _turn = serial();
-    let (result, elapsed) = timed(Job::eval("Sys.sleep(30)").with_timeout(Duration::from_millis(500)));
-    assert!(matches!(result, Err(EngineError::Timeout { .. })), "{result:?}");
+    let (result, elapsed) =
+        timed(Job::eval("Sys.sleep(30)").with_timeout(Duration::from_millis(500)));
+    assert!(
+        matches!(result, Err(EngineError::Timeout { .. })),
+        "{result:?}"
+    );
     assert!(elapsed < Duration::from_millis(1500), "took {elapsed:?}");
     // The R thread is free again well before the sleep would have ended.
     let (next, waited) = timed(Job::eval("'next'"));
@@ -54,7 +64,10 @@ fn swallowed_interrupt_is_reasserted() {
     let _turn = serial();
     let code = "x <- tryCatch(while (TRUE) {}, interrupt = function(i) 'caught'); while (TRUE) {}";
     let (result, elapsed) = timed(Job::eval(code).with_timeout(Duration::from_millis(500)));
-    assert!(matches!(result, Err(EngineError::Timeout { .. })), "{result:?}");
+    assert!(
+        matches!(result, Err(EngineError::Timeout { .. })),
+        "{result:?}"
+    );
     assert!(elapsed < Duration::from_millis(1500), "took {elapsed:?}");
     let (next, waited) = timed(Job::eval("1"));
     assert_eq!(next.unwrap().value, json!(1));
@@ -79,10 +92,15 @@ fn expired_queued_job_never_runs() {
                     .with_timeout(Duration::from_millis(200)),
             )
             .await;
-        assert!(matches!(queued, Err(EngineError::Timeout { .. })), "{queued:?}");
+        assert!(
+            matches!(queued, Err(EngineError::Timeout { .. })),
+            "{queued:?}"
+        );
         assert_eq!(busy.await.unwrap().unwrap().value, json!("slow"));
         let seen = engine
-            .eval(Job::eval("exists('ran_after_deadline', inherits = FALSE)").in_env("expiry-check"))
+            .eval(
+                Job::eval("exists('ran_after_deadline', inherits = FALSE)").in_env("expiry-check"),
+            )
             .await
             .unwrap();
         assert_eq!(seen.value, json!(false));
@@ -105,7 +123,9 @@ fn cancellation_interrupts_r() {
             })
         };
         let started = Instant::now();
-        let result = engine.eval(Job::eval("while (TRUE) {}").with_cancel(token)).await;
+        let result = engine
+            .eval(Job::eval("while (TRUE) {}").with_cancel(token))
+            .await;
         canceller.await.unwrap();
         assert!(matches!(result, Err(EngineError::Cancelled)), "{result:?}");
         assert!(started.elapsed() < Duration::from_secs(1));
@@ -124,10 +144,18 @@ fn uninterruptible_c_code_answers_at_deadline() {
     let engine = engine();
     block_on(async {
         let started = Instant::now();
-        let job = Job::eval("x <- sort(runif(3e7)); length(x)").with_timeout(Duration::from_millis(300));
+        let job =
+            Job::eval("x <- sort(runif(3e7)); length(x)").with_timeout(Duration::from_millis(300));
         let result = engine.eval(job).await;
-        assert!(matches!(result, Err(EngineError::Timeout { .. })), "{result:?}");
-        assert!(started.elapsed() < Duration::from_millis(900), "took {:?}", started.elapsed());
+        assert!(
+            matches!(result, Err(EngineError::Timeout { .. })),
+            "{result:?}"
+        );
+        assert!(
+            started.elapsed() < Duration::from_millis(900),
+            "took {:?}",
+            started.elapsed()
+        );
         let health = engine.health();
         if health.running_for_ms.is_some() {
             assert!(health.running_overdue, "{health:?}");
@@ -170,7 +198,10 @@ fn memory_cap_is_a_clean_error() {
         EngineError::R(r) => assert!(r.message.contains("vector memory"), "{}", r.message),
         other => panic!("expected an R error, got {other:?}"),
     }
-    assert_eq!(eval("length(numeric(1e6))").unwrap().value, json!(1_000_000));
+    assert_eq!(
+        eval("length(numeric(1e6))").unwrap().value,
+        json!(1_000_000)
+    );
 }
 
 /// Health reports the engine's state and counters.
@@ -181,6 +212,13 @@ fn health_reports_engine_state() {
     eval("1").unwrap();
     let health = engine.health();
     assert!(health.alive && health.ready, "{health:?}");
-    assert!(health.r_version.as_deref().unwrap_or("").starts_with("R version 4."), "{health:?}");
+    assert!(
+        health
+            .r_version
+            .as_deref()
+            .unwrap_or("")
+            .starts_with("R version 4."),
+        "{health:?}"
+    );
     assert!(health.jobs_done >= 1);
 }

@@ -27,15 +27,27 @@ fn workspaces_persist_and_are_isolated() {
 #[test]
 fn workspaces_can_be_described_and_dropped() {
     run(Job::eval("df <- data.frame(a = 1:3); s <- 'text'").in_env("session-describe")).unwrap();
-    let described = run(Job::new(Task::DescribeEnv { env: "session-describe".into() })).unwrap();
+    let described = run(Job::new(Task::DescribeEnv {
+        env: "session-describe".into(),
+    }))
+    .unwrap();
     let objects = described.value["objects"].as_array().unwrap();
-    let names: Vec<_> = objects.iter().map(|o| o["name"].as_str().unwrap()).collect();
+    let names: Vec<_> = objects
+        .iter()
+        .map(|o| o["name"].as_str().unwrap())
+        .collect();
     assert_eq!(names, ["df", "s"]);
     assert_eq!(objects[0]["class"], "data.frame");
     assert!(described.value["total_bytes"].as_f64().unwrap() > 100.0);
-    let dropped = run(Job::new(Task::DropEnv { env: "session-describe".into() })).unwrap();
+    let dropped = run(Job::new(Task::DropEnv {
+        env: "session-describe".into(),
+    }))
+    .unwrap();
     assert_eq!(dropped.value, json!(true));
-    let gone = run(Job::new(Task::DescribeEnv { env: "session-describe".into() })).unwrap();
+    let gone = run(Job::new(Task::DescribeEnv {
+        env: "session-describe".into(),
+    }))
+    .unwrap();
     assert_eq!(gone.value["exists"], json!(false));
 }
 
@@ -45,7 +57,10 @@ fn idle_workspaces_expire() {
     run(Job::eval("kept <- 1").in_env("session-idle")).unwrap();
     let deadline = Instant::now() + Duration::from_secs(15);
     loop {
-        let described = run(Job::new(Task::DescribeEnv { env: "session-idle".into() })).unwrap();
+        let described = run(Job::new(Task::DescribeEnv {
+            env: "session-idle".into(),
+        }))
+        .unwrap();
         if described.value["exists"] == json!(false) {
             break;
         }
@@ -80,21 +95,31 @@ fn seeded_jobs_are_reproducible() {
     assert_eq!(first, second);
     let expected = eval("set.seed(42); runif(2)").unwrap().value;
     assert_eq!(first, expected);
-    assert_eq!(eval("exists('.Random.seed', envir = globalenv())").unwrap().value, json!(false));
+    assert_eq!(
+        eval("exists('.Random.seed', envir = globalenv())")
+            .unwrap()
+            .value,
+        json!(false)
+    );
 }
 
 /// Errors inside a workspace leave its earlier objects intact.
 #[test]
 fn errors_do_not_poison_a_workspace() {
     run(Job::eval("keep <- 41").in_env("session-errors")).unwrap();
-    let error = run(Job::eval("keep <- keep + 1; stop('later failure')").in_env("session-errors")).unwrap_err();
+    let error = run(Job::eval("keep <- keep + 1; stop('later failure')").in_env("session-errors"))
+        .unwrap_err();
     assert!(matches!(error, EngineError::R(_)));
-    let value = run(Job::eval("keep").in_env("session-errors")).unwrap().value;
+    let value = run(Job::eval("keep").in_env("session-errors"))
+        .unwrap()
+        .value;
     assert_eq!(value, json!(42));
 }
 
 fn png_size(base64_png: &str) -> (u32, u32) {
-    let bytes = base64::engine::general_purpose::STANDARD.decode(base64_png).expect("base64");
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(base64_png)
+        .expect("base64");
     assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n", "PNG signature");
     let width = u32::from_be_bytes(bytes[16..20].try_into().unwrap());
     let height = u32::from_be_bytes(bytes[20..24].try_into().unwrap());
@@ -116,6 +141,9 @@ fn plots_render_to_png() {
     let after = eval("list(device = grDevices::dev.cur()[[1]], files = length(list.files(tempdir(), 'rmcp-plot-')))").unwrap();
     assert_eq!(after.value, json!({"device": 1, "files": 0}));
     let failed = eval("rmcp_render_png(function() stop('bad plot'))").unwrap_err();
-    assert!(matches!(&failed, EngineError::R(r) if r.message == "bad plot"), "{failed:?}");
+    assert!(
+        matches!(&failed, EngineError::R(r) if r.message == "bad plot"),
+        "{failed:?}"
+    );
     assert_eq!(eval("grDevices::dev.cur()[[1]]").unwrap().value, json!(1));
 }

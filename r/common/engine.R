@@ -20,13 +20,19 @@ rmcp_engine_baseline <- new.env(parent = emptyenv())
 
 rmcp_engine_capture_baseline <- function() {
   rmcp_engine_baseline$options <- options()
+  # .Options is updated in place, so compare against a copy of it: cheaper
+  # than building the sorted options() list for every job.
+  rmcp_engine_baseline$options_raw <- as.list(.Options)
   rmcp_engine_baseline$search <- search()
   rmcp_engine_baseline$wd <- getwd()
   rmcp_engine_baseline$globals <- ls(globalenv(), all.names = TRUE)
   invisible(NULL)
 }
 
-rmcp_engine_restore <- function(saved_seed) {
+# `full = FALSE` is for the R side's own functions, which never touch the
+# global environment, search path, working directory or sinks: only the RNG,
+# options and devices are checked (a few microseconds).
+rmcp_engine_restore <- function(saved_seed, full = TRUE) {
   base <- rmcp_engine_baseline
   # RNG: put back the seed the job found (or none), so seeded jobs are
   # reproducible and unseeded ones do not shift each other's streams.
@@ -37,30 +43,31 @@ rmcp_engine_restore <- function(saved_seed) {
   } else {
     assign(".Random.seed", saved_seed, envir = globalenv())
   }
+  if (!identical(as.list(.Options), base$options_raw)) {
+    added <- setdiff(names(.Options), names(base$options))
+    for (name in added) try(options(stats::setNames(list(NULL), name)), silent = TRUE)
+    options(base$options)
+    # Options R itself adds on first use cannot be deleted: accept them.
+    base$options_raw <- as.list(.Options)
+  }
+  if (grDevices::dev.cur() > 1L) grDevices::graphics.off()
+  if (!full) return(invisible(NULL))
   globals <- ls(globalenv(), all.names = TRUE)
   extra <- setdiff(globals, c(base$globals, ".Random.seed"))
   if (length(extra)) rm(list = extra, envir = globalenv())
-  current <- options()
-  if (!identical(current, base$options)) {
-    added <- setdiff(names(current), names(base$options))
-    if (length(added)) options(stats::setNames(vector("list", length(added)), added))
-    options(base$options)
-  }
   if (length(search()) != length(base$search)) {
     for (name in setdiff(search(), base$search)) {
       try(detach(name, character.only = TRUE, unload = FALSE), silent = TRUE)
     }
   }
   if (!identical(getwd(), base$wd)) setwd(base$wd)
-  if (grDevices::dev.cur() > 1L) grDevices::graphics.off()
   while (sink.number() > 0L) sink()
-  while (sink.number(type = "message") > 2L) sink(type = "message")
   invisible(NULL)
 }
 
-rmcp_engine_guard <- function(thunk, seed) {
+rmcp_engine_guard <- function(thunk, seed, full = TRUE) {
   saved_seed <- get0(".Random.seed", envir = globalenv(), inherits = FALSE)
-  on.exit(rmcp_engine_restore(saved_seed))
+  on.exit(rmcp_engine_restore(saved_seed, full))
   if (!is.null(seed)) set.seed(seed)
   warnings <- character()
   outcome <- tryCatch(
@@ -105,7 +112,7 @@ rmcp_engine_call <- function(name, args, seed) {
     return(list("error", NULL, paste0("no R function named '", name, "' in the catalog"),
                 NULL, character(), NULL, NULL))
   }
-  rmcp_engine_guard(function() fun(args), seed)
+  rmcp_engine_guard(function() fun(args), seed, full = FALSE)
 }
 
 # Objects in a workspace: names, classes and sizes in bytes.
