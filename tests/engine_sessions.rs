@@ -121,8 +121,8 @@ fn png_size(base64_png: &str) -> (u32, u32) {
         .decode(base64_png)
         .expect("base64");
     assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n", "PNG signature");
-    let width = u32::from_be_bytes(bytes[16..20].try_into().unwrap());
-    let height = u32::from_be_bytes(bytes[20..24].try_into().unwrap());
+    let width = u32::from_be_bytes(bytes[16..20].try_into().expect("IHDR width"));
+    let height = u32::from_be_bytes(bytes[20..24].try_into().expect("IHDR height"));
     (width, height)
 }
 

@@ -1,8 +1,8 @@
 # The engine's side of every job: the entry points src/r/runtime.rs calls,
-# which run a job under error, warning and interrupt handlers and then put
-# back any interpreter-wide state the job changed (options, RNG, global
-# variables, search path, working directory, devices, sinks), so one job never
-# sees another's settings.
+# which run a job under error, warning and interrupt handlers, and the
+# restore step that puts back any interpreter-wide state a job changed
+# (options, global variables, search path, working directory, devices, sinks;
+# the engine restores the RNG), so one job never sees another's settings.
 #
 # Each entry point returns an unnamed list in a fixed layout the Rust side
 # reads by position:
@@ -29,20 +29,12 @@ rmcp_engine_capture_baseline <- function() {
   invisible(NULL)
 }
 
-# `full = FALSE` is for the R side's own functions, which never touch the
-# global environment, search path, working directory or sinks: only the RNG,
-# options and devices are checked (a few microseconds).
-rmcp_engine_restore <- function(saved_seed, full = TRUE) {
+# Puts interpreter-wide state back to the baseline. The engine calls it only
+# when its own cheap checks (in Rust, after every job: options, global
+# variables, search path, working directory, devices) saw a change; the RNG
+# state is restored by the engine itself.
+rmcp_engine_restore <- function() {
   base <- rmcp_engine_baseline
-  # RNG: put back the seed the job found (or none), so seeded jobs are
-  # reproducible and unseeded ones do not shift each other's streams.
-  if (is.null(saved_seed)) {
-    if (exists(".Random.seed", envir = globalenv(), inherits = FALSE)) {
-      rm(".Random.seed", envir = globalenv())
-    }
-  } else {
-    assign(".Random.seed", saved_seed, envir = globalenv())
-  }
   if (!identical(as.list(.Options), base$options_raw)) {
     added <- setdiff(names(.Options), names(base$options))
     for (name in added) try(options(stats::setNames(list(NULL), name)), silent = TRUE)
@@ -51,9 +43,7 @@ rmcp_engine_restore <- function(saved_seed, full = TRUE) {
     base$options_raw <- as.list(.Options)
   }
   if (grDevices::dev.cur() > 1L) grDevices::graphics.off()
-  if (!full) return(invisible(NULL))
-  globals <- ls(globalenv(), all.names = TRUE)
-  extra <- setdiff(globals, c(base$globals, ".Random.seed"))
+  extra <- setdiff(ls(globalenv(), all.names = TRUE), c(base$globals, ".Random.seed"))
   if (length(extra)) rm(list = extra, envir = globalenv())
   if (length(search()) != length(base$search)) {
     for (name in setdiff(search(), base$search)) {
@@ -61,13 +51,10 @@ rmcp_engine_restore <- function(saved_seed, full = TRUE) {
     }
   }
   if (!identical(getwd(), base$wd)) setwd(base$wd)
-  while (sink.number() > 0L) sink()
   invisible(NULL)
 }
 
-rmcp_engine_guard <- function(thunk, seed, full = TRUE) {
-  saved_seed <- get0(".Random.seed", envir = globalenv(), inherits = FALSE)
-  on.exit(rmcp_engine_restore(saved_seed, full))
+rmcp_engine_guard <- function(thunk, seed) {
   if (!is.null(seed)) set.seed(seed)
   warnings <- character()
   outcome <- tryCatch(
@@ -98,6 +85,8 @@ rmcp_engine_eval <- function(code, env, seed) {
     }
     return(list("parse_error", NULL, sub("^<text>:\\s*", "", msg), NULL, character(), NULL, NULL))
   }
+  # Sinks are checked here rather than by the engine: only R knows them.
+  on.exit(while (sink.number() > 0L) sink())
   rmcp_engine_guard(function() {
     value <- NULL
     for (expr in exprs) value <- eval(expr, env)
@@ -112,7 +101,7 @@ rmcp_engine_call <- function(name, args, seed) {
     return(list("error", NULL, paste0("no R function named '", name, "' in the catalog"),
                 NULL, character(), NULL, NULL))
   }
-  rmcp_engine_guard(function() fun(args), seed, full = FALSE)
+  rmcp_engine_guard(function() fun(args), seed)
 }
 
 # Objects in a workspace: names, classes and sizes in bytes.

@@ -255,6 +255,19 @@ struct Symbols {
     eval: SEXP,
     call: SEXP,
     env_info: SEXP,
+    restore: SEXP,
+    random_seed: SEXP,
+    options: SEXP,
+}
+
+/// Interpreter-wide state as it was after start-up. After each job the engine
+/// compares against it cheaply, and asks R to restore only on a difference.
+struct Baseline {
+    /// A private copy of `.Options` (R updates that pairlist in place).
+    options: SEXP,
+    globals: usize,
+    search_path: usize,
+    working_dir: Option<std::path::PathBuf>,
 }
 
 /// State of the R thread. Holds R objects, so it never leaves the thread.
@@ -265,6 +278,7 @@ struct Engine<'t> {
     /// The locked environment holding the R side (`r/`).
     catalog: SEXP,
     symbols: Symbols,
+    baseline: Option<Baseline>,
     workspaces: HashMap<String, Workspace>,
 }
 
@@ -305,6 +319,9 @@ impl<'t> Engine<'t> {
                         eval: Rf_install(c"rmcp_engine_eval".as_ptr()),
                         call: Rf_install(c"rmcp_engine_call".as_ptr()),
                         env_info: Rf_install(c"rmcp_engine_env_info".as_ptr()),
+                        restore: Rf_install(c"rmcp_engine_restore".as_ptr()),
+                        random_seed: Rf_install(c".Random.seed".as_ptr()),
+                        options: Rf_install(c".Options".as_ptr()),
                     }
                 }
             })
@@ -319,6 +336,7 @@ impl<'t> Engine<'t> {
             control,
             catalog,
             symbols,
+            baseline: None,
             workspaces: HashMap::new(),
         })
     }
@@ -338,7 +356,89 @@ impl<'t> Engine<'t> {
         {
             log::error!("could not record R's baseline state: {message}");
         }
+        let token = self.token;
+        if token.protect(|| self.record_baseline()).is_err() {
+            log::error!(
+                "could not record R's baseline state; jobs' changes to options will not be undone"
+            );
+        }
         drop(take_console());
+    }
+
+    /// Takes the baseline the after-job checks compare against.
+    fn record_baseline(&mut self) {
+        // SAFETY: on the R thread inside `protect`; the options copy is
+        // preserved until replaced.
+        unsafe {
+            let options = Rf_duplicate(Rf_findVarInFrame(R_BaseEnv, self.symbols.options));
+            R_PreserveObject(options);
+            if let Some(old) = self.baseline.take() {
+                R_ReleaseObject(old.options);
+            }
+            self.baseline = Some(Baseline {
+                options,
+                globals: self.global_count(),
+                search_path: search_path_length(),
+                working_dir: std::env::current_dir().ok(),
+            });
+        }
+    }
+
+    /// Variables in the global environment, not counting the RNG state.
+    ///
+    /// # Safety
+    /// On the R thread inside `protect`.
+    unsafe fn global_count(&self) -> usize {
+        // SAFETY: see above.
+        unsafe {
+            let names = R_lsInternal3(R_GlobalEnv, Rboolean::TRUE, Rboolean::FALSE);
+            let count = usize::try_from(Rf_xlength(names)).unwrap_or(0);
+            let has_seed =
+                R_existsVarInFrame(R_GlobalEnv, self.symbols.random_seed) == Rboolean::TRUE;
+            count - usize::from(has_seed && count > 0)
+        }
+    }
+
+    /// After a job: puts the RNG state back, and has R restore everything
+    /// else when a cheap check sees a change.
+    ///
+    /// # Safety
+    /// On the R thread inside `protect`; `saved_seed` is the `.Random.seed`
+    /// binding found before the job (or `R_UnboundValue`), kept protected.
+    unsafe fn restore_state(&mut self, saved_seed: SEXP) {
+        // SAFETY: see above.
+        unsafe {
+            let seed_symbol = self.symbols.random_seed;
+            if Rf_findVarInFrame(R_GlobalEnv, seed_symbol) != saved_seed {
+                if saved_seed == R_UnboundValue {
+                    R_removeVarFromFrame(seed_symbol, R_GlobalEnv);
+                } else {
+                    Rf_defineVar(seed_symbol, saved_seed, R_GlobalEnv);
+                }
+            }
+            let Some(baseline) = &self.baseline else {
+                return;
+            };
+            let options = Rf_findVarInFrame(R_BaseEnv, self.symbols.options);
+            let changed = R_compute_identical(options, baseline.options, 16) != Rboolean::TRUE
+                || Rf_NumDevices() > 1
+                || self.global_count() != baseline.globals
+                || search_path_length() != baseline.search_path
+                || std::env::current_dir().ok() != baseline.working_dir;
+            if changed {
+                let call = Rf_protect(Rf_lang1(self.symbols.restore));
+                let mut failed: c_int = 0;
+                R_tryEval(call, self.catalog, &mut failed);
+                Rf_unprotect(1);
+                if failed != 0 {
+                    log::error!(
+                        "restoring R's state after a job failed: {}",
+                        last_error_message()
+                    );
+                }
+                self.record_baseline();
+            }
+        }
     }
 
     fn serve(&mut self, receiver: &crossbeam_channel::Receiver<Message>) {
@@ -543,13 +643,15 @@ impl<'t> Engine<'t> {
 
     /// Builds a call to one of `engine.R`'s entry points, evaluates it and
     /// reads its fixed-layout result.
-    fn invoke(&self, budget: usize, build: impl FnOnce(&RToken) -> SEXP) -> Evaluated {
+    fn invoke(&mut self, budget: usize, build: impl FnOnce(&RToken) -> SEXP) -> Evaluated {
         let token = self.token;
         let catalog = self.catalog;
         let outcome = token.protect(|| {
             // SAFETY: on the R thread inside `protect`; `call` and its result
             // are protected while in use and unprotected before returning.
             unsafe {
+                let saved_seed =
+                    Rf_protect(Rf_findVarInFrame(R_GlobalEnv, self.symbols.random_seed));
                 let call = Rf_protect(build(token));
                 let mut failed: c_int = 0;
                 let result = Rf_protect(R_tryEval(call, catalog, &mut failed));
@@ -571,7 +673,8 @@ impl<'t> Engine<'t> {
                 } else {
                     read_outcome(token, result, budget)
                 };
-                Rf_unprotect(2);
+                self.restore_state(saved_seed);
+                Rf_unprotect(3);
                 evaluated
             }
         });
@@ -720,6 +823,24 @@ unsafe fn read_outcome(token: &RToken, result: SEXP, budget: usize) -> Evaluated
 }
 
 const TYPEOF_VEC: c_int = 19;
+
+/// Environments between the global and the empty environment (the search
+/// path, as `length(search())` counts it).
+///
+/// # Safety
+/// On the R thread.
+unsafe fn search_path_length() -> usize {
+    // SAFETY: walking parent environments reads R's memory only.
+    unsafe {
+        let mut count = 0;
+        let mut env = R_GlobalEnv;
+        while env != R_EmptyEnv && count < 10_000 {
+            count += 1;
+            env = ENCLOS(env);
+        }
+        count
+    }
+}
 
 /// `NULL` or a length-1 integer for the seed argument.
 unsafe fn seed_value(seed: Option<i32>) -> SEXP {
