@@ -104,6 +104,18 @@ rmcp_number <- function(value, arg, default, lower = -Inf, upper = Inf, integer 
   if (integer) as.integer(value) else as.numeric(value)
 }
 
+# One column name (a single string); `required` or NULL when absent.
+rmcp_column_arg <- function(value, arg, required = TRUE, what = "a column") {
+  if (is.null(value)) {
+    if (!required) return(NULL)
+    rmcp_stop(arg, "is required", sprintf("pass the name of %s", what))
+  }
+  if (!is.character(value) || length(value) != 1L || is.na(value)) {
+    rmcp_stop(arg, "must be one column name (a string)", sprintf("pass the name of %s", what))
+  }
+  value
+}
+
 # A non-empty character vector of names.
 rmcp_names_arg <- function(value, arg, required = TRUE) {
   if (is.null(value) || length(value) == 0L) {
@@ -235,7 +247,7 @@ rmcp_design <- function(f, data, weights = NULL, arg = "formula") {
   }
   if (fast) {
     n <- length(y)
-    X <- matrix(unlist(xs, use.names = FALSE), n, length(labels))
+    X <- if (length(xs)) matrix(unlist(xs, use.names = FALSE), n, length(labels)) else matrix(0, n, 0L)
     if (attr(tt, "intercept") == 1L) {
       X <- cbind(1, X)
       colnames(X) <- c("(Intercept)", labels)
@@ -414,4 +426,77 @@ rmcp_p_phrase <- function(p) {
   small <- startsWith(txt, "<")
   txt[!small] <- paste("=", txt[!small])
   txt
+}
+
+# ---------------------------------------------------------------------------
+# Descriptive statistics of many columns at once (summary_stats)
+# ---------------------------------------------------------------------------
+
+# Statistics of every column of the numeric matrix X (NAs skipped): a matrix
+# with one row per column of X and columns n, n_missing, mean, sd, min, max,
+# range, skewness, kurtosis (the reference's moment formulas with the sample
+# sd) and one per probability (type-7 quantiles), named `pnames`.
+rmcp_describe <- function(X, probs, pnames) {
+  n <- nrow(X)
+  k <- ncol(X)
+  nas <- is.na(X)
+  nj <- n - colSums(nas)
+  safe <- pmax(nj, 1)
+  sums <- colSums(X, na.rm = TRUE)
+  mean <- sums / nj
+  dev <- X - rep(mean, each = n)
+  dev[nas] <- 0
+  d2 <- dev * dev
+  sd <- sqrt(colSums(d2) / (nj - 1))
+  sd[nj < 2L] <- NA_real_
+  skew <- colSums(d2 * dev) / nj / sd^3
+  kurt <- colSums(d2 * d2) / nj / sd^4 - 3
+  flat <- is.na(sd) | sd == 0
+  skew[flat] <- NA_real_
+  kurt[flat] <- NA_real_
+  # one radix order sorts every column (missing values last in each block)
+  S <- X[order(rep.int(seq_len(k), rep.int(n, k)), X, na.last = TRUE, method = "radix")]
+  off <- (seq_len(k) - 1L) * n
+  first <- S[off + 1L]
+  last <- S[off + safe]
+  q <- NULL
+  if (length(probs)) {
+    h <- outer(safe - 1, probs) + 1
+    lo <- floor(h)
+    hi <- pmin(lo + 1, safe)
+    q <- matrix(S[off + lo] + (h - lo) * (S[off + hi] - S[off + lo]), nrow = k,
+                dimnames = list(NULL, pnames))
+  }
+  tab <- cbind(n = nj, n_missing = n - nj, mean = mean, sd = sd, min = first, max = last,
+               range = last - first, skewness = skew, kurtosis = kurt, q)
+  tab[nj == 0L, -(1:2)] <- NA_real_
+  tab
+}
+
+# Per-variable result lists from rmcp_describe()'s table; a variable without
+# values reports only n and n_missing.
+rmcp_describe_lists <- function(tab, variables) {
+  fields <- colnames(tab)
+  out <- lapply(seq_along(variables), function(j) {
+    row <- tab[j, ]
+    if (row[[1L]] == 0) return(list(n = 0L, n_missing = as.integer(row[[2L]])))
+    s <- as.list(row)
+    names(s) <- fields
+    s$n <- as.integer(row[[1L]])
+    s$n_missing <- as.integer(row[[2L]])
+    s
+  })
+  names(out) <- variables
+  out
+}
+
+# Markdown table of the `shown` fields of rmcp_describe()'s table, with label
+# columns first.
+rmcp_describe_md <- function(tab, shown, labels, label_names) {
+  cells <- tab[, shown, drop = FALSE]
+  txt <- matrix(rmcp_fmt(cells), nrow = nrow(cells))
+  ints <- shown %in% c("n", "n_missing")
+  txt[, ints] <- as.character(cells[, ints])
+  rmcp_md_table(c(label_names, ifelse(shown == "n_missing", "missing", shown)),
+                c(labels, lapply(seq_len(ncol(txt)), function(j) txt[, j])))
 }

@@ -13,10 +13,7 @@
 # `outlier_indices` are 1-based row numbers of `data`.
 tool_outlier_detection <- function(args) {
   data <- rmcp_table(args$data)
-  variable <- args$variable
-  if (!is.character(variable) || length(variable) != 1L) {
-    rmcp_stop("variable", "is required", "pass the name of a numeric column")
-  }
+  variable <- rmcp_column_arg(args$variable, "variable", what = "a numeric column")
   method <- rmcp_enum(args$method, c("iqr", "z_score", "modified_z"), "method", "iqr")
   threshold <- rmcp_number(args$threshold, "threshold", if (method == "iqr") 1.5 else 3, lower = 0)
   values <- rmcp_numeric_column(data, variable, "variable")

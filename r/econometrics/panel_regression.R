@@ -16,10 +16,8 @@
 tool_panel_regression <- function(args) {
   data <- rmcp_table(args$data)
   f <- rmcp_formula(args$formula, data)
-  id <- args$id_variable
-  time <- args$time_variable
-  if (!is.character(id) || length(id) != 1L) rmcp_stop("id_variable", "is required", "pass the column naming each unit (e.g. firm)")
-  if (!is.character(time) || length(time) != 1L) rmcp_stop("time_variable", "is required", "pass the column naming each period (e.g. year)")
+  id <- rmcp_column_arg(args$id_variable, "id_variable", what = "the column identifying each unit (e.g. firm)")
+  time <- rmcp_column_arg(args$time_variable, "time_variable", what = "the column identifying each period (e.g. year)")
   rmcp_require_columns(data, id, "id_variable")
   rmcp_require_columns(data, time, "time_variable")
   if (id == time) rmcp_stop("time_variable", "is the same column as id_variable", "pass two different columns")

@@ -47,7 +47,7 @@ tool_var_model <- function(args) {
               sprintf("provide at least %d complete rows or use fewer lags", m + p + 1L))
   }
   for (j in seq_len(K)) rmcp_require_varying(y[, j], variables[[j]], "variables", "a VAR")
-  E <- embed(y, p + 1L)
+  E <- stats::embed(y, p + 1L)
   Y <- E[, seq_len(K), drop = FALSE]
   Z <- E[, -seq_len(K), drop = FALSE]
   cn <- paste0(rep(variables, p), ".l", rep(seq_len(p), each = K))

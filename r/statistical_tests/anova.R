@@ -17,7 +17,14 @@ tool_anova <- function(args) {
   f <- rmcp_formula(args$formula, data)
   type <- rmcp_enum(args$type, c("I", "II", "III"), "type", "I")
   cols <- rmcp_formula_columns(f, data)
-  for (v in cols) {
+  if (is.name(f[[2L]])) {
+    y <- .subset2(data, as.character(f[[2L]]))
+    if (!is.numeric(y)) {
+      rmcp_stop("formula", sprintf("the response '%s' must be numeric", as.character(f[[2L]])),
+                "put the numeric outcome left of '~' and the groups right of it")
+    }
+  }
+  for (v in setdiff(cols, all.vars(f[[2L]]))) {
     x <- .subset2(data, v)
     if (is.character(x) || is.logical(x)) data[[v]] <- factor(x)
   }

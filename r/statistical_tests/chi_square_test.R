@@ -21,10 +21,7 @@ tool_chi_square_test <- function(args) {
     rmcp_stop("test_type", "is required", "use 'independence' or 'goodness_of_fit'")
   }
   test_type <- rmcp_enum(test_type, c("independence", "goodness_of_fit"), "test_type")
-  x_name <- args$x
-  if (!is.character(x_name) || length(x_name) != 1L) {
-    rmcp_stop("x", "is required", "pass the name of a categorical column")
-  }
+  x_name <- rmcp_column_arg(args$x, "x", what = "a categorical column")
   rmcp_require_columns(data, x_name, "x")
   label <- function(v) {
     u <- sort(unique(v[!is.na(v)]))
@@ -38,11 +35,11 @@ tool_chi_square_test <- function(args) {
   }
 
   if (test_type == "independence") {
-    y_name <- args$y
-    if (!is.character(y_name) || length(y_name) != 1L) {
+    if (is.null(args$y)) {
       rmcp_stop("y", "is required for test_type 'independence'",
                 "pass the name of a second categorical column")
     }
+    y_name <- rmcp_column_arg(args$y, "y", what = "a second categorical column")
     rmcp_require_columns(data, y_name, "y")
     y <- .subset2(data, y_name)
     ly <- label(y)

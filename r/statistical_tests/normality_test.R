@@ -9,10 +9,7 @@
 # Here `test` selects the test, as the input schema promises.
 tool_normality_test <- function(args) {
   data <- rmcp_table(args$data)
-  variable <- args$variable
-  if (!is.character(variable) || length(variable) != 1L) {
-    rmcp_stop("variable", "is required", "pass the name of a numeric column")
-  }
+  variable <- rmcp_column_arg(args$variable, "variable", what = "a numeric column")
   test <- rmcp_enum(args$test, c("shapiro", "jarque_bera", "anderson"), "test", "shapiro")
   min_n <- c(shapiro = 3L, jarque_bera = 3L, anderson = 8L)[[test]]
   x <- rmcp_clean_numeric(data, variable, "variable", min_n,

@@ -15,10 +15,7 @@
 #   a group column without exactly two values are errors saying so.
 tool_t_test <- function(args) {
   data <- rmcp_table(args$data)
-  variable <- args$variable
-  if (!is.character(variable) || length(variable) != 1L) {
-    rmcp_stop("variable", "is required", "pass the name of a numeric column")
-  }
+  variable <- rmcp_column_arg(args$variable, "variable", what = "a numeric column")
   values <- rmcp_numeric_column(data, variable, "variable")
   mu <- rmcp_number(args$mu, "mu", 0)
   alternative <- rmcp_enum(args$alternative, c("two.sided", "less", "greater"), "alternative",
@@ -70,9 +67,7 @@ tool_t_test <- function(args) {
     ))
   }
 
-  if (!is.character(group) || length(group) != 1L) {
-    rmcp_stop("group", "must be one column name", "pass the name of the grouping column")
-  }
+  group <- rmcp_column_arg(group, "group", what = "the grouping column")
   rmcp_require_columns(data, group, "group")
   g <- .subset2(data, group)
   levels <- sort(unique(g[!is.na(g)]))
