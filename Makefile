@@ -8,12 +8,12 @@ PREFIX ?= /usr/local
 RMCP_HTTP_HOST ?= 127.0.0.1
 RMCP_HTTP_PORT ?= 8000
 
-.PHONY: run test deps rust build check fmt clippy test-rust deploy-check bench install clean
+.PHONY: run test deps rust build check fmt clippy test-rust conformance python-client deploy-check bench install clean
 
 run: deps build
 	./target/release/rmcp serve-http --host $(RMCP_HTTP_HOST) --port $(RMCP_HTTP_PORT)
 
-test: deps check test-rust deploy-check
+test: deps check test-rust conformance python-client deploy-check
 
 deps: rust
 	bash deploy/install-deps.sh
@@ -37,6 +37,16 @@ clippy:
 
 test-rust:
 	$(CARGO) test --locked
+
+# The official MCP conformance suite (npm) against the fixtures server.
+conformance:
+	$(CARGO) build --locked --bin rmcp
+	bash tests/conformance/run.sh
+
+# The official Python MCP client (PyPI `mcp`, in .venv-test/) over stdio and HTTP.
+python-client:
+	$(CARGO) build --locked --bin rmcp
+	bash tests/python/run.sh
 
 deploy-check:
 	@if [ -f deploy/check.sh ]; then bash deploy/check.sh; else echo "deploy-check: no deploy/check.sh yet"; fi

@@ -73,6 +73,16 @@ fn main() {
         .enable_all()
         .build()
         .expect("runtime");
+    if std::env::var_os("RMCP_BENCH_PROFILE").is_some() {
+        // A fixed workload for `valgrind --tool=callgrind`: R-side calls only.
+        runtime.block_on(async {
+            for _ in 0..2000 {
+                let job = Job::call("rmcp_engine_echo", json!({"x": [1, 2, 3]}));
+                engine.eval(job).await.expect("job runs");
+            }
+        });
+        return;
+    }
     let lm = "coef(lm(mpg ~ wt, mtcars))";
     let rows = runtime.block_on(async {
         let mut rows = Vec::new();

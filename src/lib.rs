@@ -2,14 +2,20 @@
 //! in this process.
 //!
 //! Map (see ARCHITECTURE.md): `config` (typed settings from flags and env),
-//! `r` (the embedded R engine, the only `unsafe` code), `http` (the warp
-//! server: `/health`, later `/mcp`). The binary's `main.rs` parses the command
-//! line and runs one of these.
+//! `r` (the embedded R engine, the only `unsafe` code), `mcp` (the protocol:
+//! JSON-RPC, sessions, dispatch, validation; knows no R and no HTTP),
+//! `tools` (the providers of tools, prompts and resources; knows no HTTP),
+//! `http` (the warp server: `/mcp`, legacy SSE, `/health`, `/metrics`),
+//! `stdio` (the stdio transport) and `metrics` (Prometheus). The binary's
+//! `main.rs` parses the command line and runs one of the transports.
 
 #![deny(unsafe_code)]
 
 pub mod config;
 pub mod http;
+pub mod mcp;
+pub mod metrics;
 #[allow(unsafe_code)]
 pub mod r;
+pub mod stdio;
 pub mod tools;

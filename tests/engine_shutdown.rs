@@ -37,9 +37,7 @@ fn stopped_engine_is_unavailable_and_unhealthy() {
         let stop = tokio_util::sync::CancellationToken::new();
         let server = tokio::spawn(rmcp_server::http::serve(
             listener,
-            rmcp_server::http::AppState {
-                engine: engine.clone(),
-            },
+            rmcp_server::http::AppState::with_engine(engine.clone()),
             {
                 let stop = stop.clone();
                 async move { stop.cancelled().await }

@@ -1,18 +1,22 @@
 # The engine's side of every job: the entry points src/r/runtime.rs calls,
-# which run a job under error, warning and interrupt handlers, and the
-# restore step that puts back any interpreter-wide state a job changed
-# (options, global variables, search path, working directory, devices, sinks;
-# the engine restores the RNG), so one job never sees another's settings.
+# which run a job under calling handlers for warnings, errors and interrupts,
+# and the restore step that puts back any interpreter-wide state a job
+# changed (options, global variables, search path, working directory,
+# devices, sinks; the engine restores the RNG), so one job never sees
+# another's settings.
 #
-# Each entry point returns an unnamed list in a fixed layout the Rust side
-# reads by position:
-#   [[1]] status  "ok" | "error" | "parse_error" | "interrupted"
-#   [[2]] value   the job's value (status "ok")
-#   [[3]] message R's error message, or NULL
-#   [[4]] call    the deparsed call that raised the error, or NULL
-#   [[5]] warnings character vector
-#   [[6]] line    parse errors: line number, or NULL
-#   [[7]] column  parse errors: column number, or NULL
+# Protocol with the engine: an entry point returns the job's value. A failure
+# is not caught here: the handlers only record it in `rmcp_engine_state` and
+# let it unwind to the engine's R_tryEvalSilent, which reports "failed"; the
+# engine then reads what was recorded. Calling handlers cost a fraction of
+# tryCatch(), which matters at tens of microseconds per job.
+#   status   NULL (ok), "error", "parse_error" or "interrupted"
+#   message  R's condition message
+#   call     the deparsed call that raised the error, or NULL
+#   warnings character vector of warning messages, or NULL
+#   line, column  position of a parse error
+# The engine resets every field to NULL before each job.
+rmcp_engine_state <- new.env(parent = emptyenv())
 
 # Interpreter-wide state as it was when the engine finished starting; jobs are
 # compared against this and restored to it.
@@ -56,35 +60,42 @@ rmcp_engine_restore <- function() {
 
 rmcp_engine_guard <- function(thunk, seed) {
   if (!is.null(seed)) set.seed(seed)
-  warnings <- character()
-  outcome <- tryCatch(
-    list("ok", withCallingHandlers(thunk(), warning = function(w) {
-      warnings <<- c(warnings, conditionMessage(w))
+  state <- rmcp_engine_state
+  withCallingHandlers(
+    thunk(),
+    warning = function(w) {
+      state$warnings <- c(state$warnings, conditionMessage(w))
       invokeRestart("muffleWarning")
-    }), NULL, NULL),
+    },
     error = function(e) {
       call <- conditionCall(e)
-      list("error", NULL, conditionMessage(e),
-           if (is.null(call)) NULL else paste(deparse(call, nlines = 1L), collapse = ""))
+      state$status <- "error"
+      state$message <- conditionMessage(e)
+      state$call <- if (is.null(call)) NULL else paste(deparse(call, nlines = 1L), collapse = "")
     },
-    interrupt = function(i) list("interrupted", NULL, NULL, NULL)
+    interrupt = function(i) state$status <- "interrupted"
   )
-  c(outcome, list(warnings, NULL, NULL))
 }
 
 # Parse and evaluate R source `code` in `env`; the value is the last
 # expression's.
 rmcp_engine_eval <- function(code, env, seed) {
-  exprs <- tryCatch(parse(text = code, keep.source = FALSE), error = function(e) e)
-  if (inherits(exprs, "error")) {
-    msg <- conditionMessage(exprs)
-    where <- regmatches(msg, regexec("^<text>:([0-9]+):([0-9]+): ([^\n]*)", msg))[[1]]
-    if (length(where) == 4L) {
-      return(list("parse_error", NULL, where[[4]], NULL, character(),
-                  as.integer(where[[2]]), as.integer(where[[3]])))
+  exprs <- withCallingHandlers(
+    parse(text = code, keep.source = FALSE),
+    error = function(e) {
+      state <- rmcp_engine_state
+      msg <- conditionMessage(e)
+      where <- regmatches(msg, regexec("^<text>:([0-9]+):([0-9]+): ([^\n]*)", msg))[[1]]
+      state$status <- "parse_error"
+      if (length(where) == 4L) {
+        state$message <- where[[4]]
+        state$line <- as.integer(where[[2]])
+        state$column <- as.integer(where[[3]])
+      } else {
+        state$message <- sub("^<text>:\\s*", "", msg)
+      }
     }
-    return(list("parse_error", NULL, sub("^<text>:\\s*", "", msg), NULL, character(), NULL, NULL))
-  }
+  )
   # Sinks are checked here rather than by the engine: only R knows them.
   on.exit(while (sink.number() > 0L) sink())
   rmcp_engine_guard(function() {
@@ -98,8 +109,9 @@ rmcp_engine_eval <- function(code, env, seed) {
 rmcp_engine_call <- function(name, args, seed) {
   fun <- get0(name, envir = parent.env(environment()), mode = "function", inherits = FALSE)
   if (is.null(fun)) {
-    return(list("error", NULL, paste0("no R function named '", name, "' in the catalog"),
-                NULL, character(), NULL, NULL))
+    rmcp_engine_state$status <- "error"
+    rmcp_engine_state$message <- paste0("no R function named '", name, "' in the catalog")
+    stop(rmcp_engine_state$message, call. = FALSE)
   }
   rmcp_engine_guard(function() fun(args), seed)
 }

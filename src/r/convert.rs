@@ -88,27 +88,22 @@ pub(crate) fn check_input(value: &Value) -> Result<(), String> {
 #[derive(Debug)]
 pub(crate) struct TableError(pub String);
 
-/// Converts `value` to R. Members of a top-level object named in `tables`
-/// become data frames. The result is unprotected: protect it before the next
-/// allocation.
+/// Converts `value` to R. Object members whose dotted path (e.g. `data`, or
+/// `args.data` for a member of a member) is listed in `tables` become data
+/// frames. The result is unprotected: protect it before the next allocation.
 pub(crate) fn to_r(_token: &RToken, value: &Value, tables: &[String]) -> Result<SEXP, TableError> {
-    // SAFETY: on the R thread (token) inside `protect`; `check_input` ran, so
-    // only allocation can fail, and that jumps to `protect`'s frame.
-    unsafe {
-        match value {
-            Value::Object(members) if !tables.is_empty() => {
-                for name in tables {
-                    if let Some(table) = members.get(name) {
-                        check_table(name, table)?;
-                    }
-                }
-                Ok(object_to_list(members, |name| {
-                    tables.iter().any(|t| t == name)
-                }))
-            }
-            _ => Ok(value_to_r(value)),
+    for path in tables {
+        let mut node = Some(value);
+        for step in path.split('.') {
+            node = node.and_then(|n| n.get(step));
+        }
+        if let Some(table) = node {
+            check_table(path, table)?;
         }
     }
+    // SAFETY: on the R thread (token) inside `protect`; `check_input` ran, so
+    // only allocation can fail, and that jumps to `protect`'s frame.
+    unsafe { Ok(value_to_r(value, "", tables)) }
 }
 
 fn check_table(name: &str, table: &Value) -> Result<(), TableError> {
@@ -183,13 +178,13 @@ fn r_integer(number: &Number) -> Option<c_int> {
         .filter(|&i| i != c_int::MIN)
 }
 
-unsafe fn value_to_r(value: &Value) -> SEXP {
+unsafe fn value_to_r(value: &Value, path: &str, tables: &[String]) -> SEXP {
     // SAFETY: for the whole function, see `to_r`.
     unsafe {
         match value {
             Value::Null => R_NilValue,
             Value::Array(items) => array_to_r(items, false),
-            Value::Object(members) => object_to_list(members, |_| false),
+            Value::Object(members) => object_to_list(members, path, tables),
             scalar => array_to_r(std::slice::from_ref(scalar), false),
         }
     }
@@ -259,7 +254,7 @@ unsafe fn array_to_r(items: &[Value], as_column: bool) -> SEXP {
             Kind::List => {
                 let x = Rf_protect(Rf_allocVector(SEXPTYPE::VECSXP, len));
                 for (i, item) in items.iter().enumerate() {
-                    SET_VECTOR_ELT(x, i as R_xlen_t, value_to_r(item));
+                    SET_VECTOR_ELT(x, i as R_xlen_t, value_to_r(item, "", &[]));
                 }
                 Rf_unprotect(1);
                 x
@@ -268,9 +263,9 @@ unsafe fn array_to_r(items: &[Value], as_column: bool) -> SEXP {
     }
 }
 
-/// An object as a named list; members for which `is_table` holds become
-/// data frames.
-unsafe fn object_to_list(members: &Map<String, Value>, is_table: impl Fn(&str) -> bool) -> SEXP {
+/// An object (at dotted `path`) as a named list; members whose path is in
+/// `tables` become data frames.
+unsafe fn object_to_list(members: &Map<String, Value>, path: &str, tables: &[String]) -> SEXP {
     // SAFETY: for the whole function, see `to_r`.
     unsafe {
         let len = members.len() as R_xlen_t;
@@ -278,9 +273,15 @@ unsafe fn object_to_list(members: &Map<String, Value>, is_table: impl Fn(&str) -
         let names = Rf_protect(Rf_allocVector(SEXPTYPE::STRSXP, len));
         for (i, (name, item)) in members.iter().enumerate() {
             SET_STRING_ELT(names, i as R_xlen_t, make_char(name));
+            let member_path = if path.is_empty() {
+                name.clone()
+            } else {
+                format!("{path}.{name}")
+            };
             let element = match item {
-                Value::Object(columns) if is_table(name) => data_frame(columns),
-                _ => value_to_r(item),
+                Value::Object(columns) if tables.contains(&member_path) => data_frame(columns),
+                _ if tables.is_empty() => value_to_r(item, "", tables),
+                _ => value_to_r(item, &member_path, tables),
             };
             SET_VECTOR_ELT(list, i as R_xlen_t, element);
         }
@@ -294,7 +295,7 @@ unsafe fn object_to_list(members: &Map<String, Value>, is_table: impl Fn(&str) -
 unsafe fn data_frame(columns: &Map<String, Value>) -> SEXP {
     // SAFETY: for the whole function, see `to_r`.
     unsafe {
-        let frame = Rf_protect(object_to_list(columns, |_| false));
+        let frame = Rf_protect(object_to_list(columns, "", &[]));
         let mut rows = 0;
         for (i, column) in columns.values().enumerate() {
             if let Value::Array(items) = column {

@@ -24,7 +24,7 @@ use serde_json::Value;
 
 use super::control::{AbortReason, Control, Outcome};
 use super::convert;
-use super::ffi;
+use super::ffi::{self, TYPEOF};
 use super::token::{Escape, RToken};
 use super::{EngineConfig, EngineError, EnvSpec, Envelope, Job, Message, RError, Reply, Task};
 
@@ -260,11 +260,134 @@ struct Symbols {
     options: SEXP,
 }
 
+/// `engine.R`'s `rmcp_engine_state` environment, where the calling handlers
+/// record how a job failed and which warnings it raised.
+struct JobState {
+    env: SEXP,
+    status: SEXP,
+    message: SEXP,
+    call: SEXP,
+    warnings: SEXP,
+    line: SEXP,
+    column: SEXP,
+}
+
+impl JobState {
+    /// Sets every field back to `NULL` (only those a job set: most are).
+    ///
+    /// # Safety
+    /// On the R thread inside `protect`.
+    unsafe fn reset(&self) {
+        // SAFETY: see above; defineVar on our own unlocked environment.
+        unsafe {
+            for symbol in [
+                self.status,
+                self.message,
+                self.call,
+                self.warnings,
+                self.line,
+                self.column,
+            ] {
+                if Rf_findVarInFrame(self.env, symbol) != R_NilValue {
+                    Rf_defineVar(symbol, R_NilValue, self.env);
+                }
+            }
+        }
+    }
+
+    /// A field as JSON (`Null` when unset).
+    ///
+    /// # Safety
+    /// On the R thread inside `protect`.
+    unsafe fn field(&self, symbol: SEXP) -> Value {
+        // SAFETY: see above; the field's value is reachable from the
+        // environment while it is read.
+        unsafe {
+            let value = Rf_findVarInFrame(self.env, symbol);
+            if value == R_UnboundValue {
+                return Value::Null;
+            }
+            convert::from_r(&RToken::new(), value, 1 << 20).unwrap_or(Value::Null)
+        }
+    }
+
+    /// A character field as strings.
+    ///
+    /// # Safety
+    /// On the R thread inside `protect`.
+    unsafe fn strings(&self, symbol: SEXP) -> Vec<String> {
+        // SAFETY: see `field`.
+        match unsafe { self.field(symbol) } {
+            Value::String(one) => vec![one],
+            Value::Array(items) => items
+                .into_iter()
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// The error of a job that R_tryEvalSilent reported as failed.
+    ///
+    /// # Safety
+    /// On the R thread inside `protect`.
+    unsafe fn failure(&self, warnings: Vec<String>) -> EngineError {
+        // SAFETY: see `field`.
+        unsafe {
+            let text = |symbol| match self.field(symbol) {
+                Value::String(text) => Some(text),
+                _ => None,
+            };
+            let number = |symbol| {
+                self.field(symbol)
+                    .as_u64()
+                    .and_then(|n| u32::try_from(n).ok())
+            };
+            match text(self.status).as_deref() {
+                Some("error") => EngineError::R(RError {
+                    message: text(self.message).unwrap_or_else(|| "unknown R error".into()),
+                    call: text(self.call),
+                    warnings,
+                    stdout: String::new(),
+                    stderr: String::new(),
+                }),
+                Some("parse_error") => EngineError::Parse {
+                    message: text(self.message).unwrap_or_default(),
+                    line: number(self.line),
+                    column: number(self.column),
+                },
+                Some(_) => EngineError::Cancelled,
+                None => {
+                    // Failed before the handlers were in place: an interrupt
+                    // (empty message) or an error R raised itself.
+                    let message = last_error_message();
+                    if message.is_empty() {
+                        EngineError::Cancelled
+                    } else {
+                        EngineError::R(RError {
+                            message,
+                            call: None,
+                            warnings,
+                            stdout: String::new(),
+                            stderr: String::new(),
+                        })
+                    }
+                }
+            }
+        }
+    }
+}
+
 /// Interpreter-wide state as it was after start-up. After each job the engine
 /// compares against it cheaply, and asks R to restore only on a difference.
 struct Baseline {
-    /// A private copy of `.Options` (R updates that pairlist in place).
+    /// The values of `.Options` entries, in order (a preserved list, so none
+    /// is collected and its address reused). R updates the `.Options`
+    /// pairlist in place, so a changed option shows as a different value
+    /// pointer: comparing pointers costs nanoseconds where `identical()` on
+    /// the options costs ~0.1 ms.
     options: SEXP,
+    option_tags: Vec<SEXP>,
     globals: usize,
     search_path: usize,
     working_dir: Option<std::path::PathBuf>,
@@ -278,6 +401,7 @@ struct Engine<'t> {
     /// The locked environment holding the R side (`r/`).
     catalog: SEXP,
     symbols: Symbols,
+    state: JobState,
     baseline: Option<Baseline>,
     workspaces: HashMap<String, Workspace>,
 }
@@ -326,6 +450,32 @@ impl<'t> Engine<'t> {
                 }
             })
             .map_err(|_| EngineError::Startup("cannot lock the R environment".into()))?;
+        let state = token
+            .protect(|| {
+                // SAFETY: on the R thread inside `protect`; the environment
+                // is bound in the locked catalog, so it is never collected.
+                unsafe {
+                    let symbol = |name: &std::ffi::CStr| Rf_install(name.as_ptr());
+                    JobState {
+                        env: Rf_findVarInFrame(catalog, symbol(c"rmcp_engine_state")),
+                        status: symbol(c"status"),
+                        message: symbol(c"message"),
+                        call: symbol(c"call"),
+                        warnings: symbol(c"warnings"),
+                        line: symbol(c"line"),
+                        column: symbol(c"column"),
+                    }
+                }
+            })
+            .map_err(|_| {
+                EngineError::Startup("cannot find the engine's state environment".into())
+            })?;
+        // SAFETY: reading the binding found above.
+        if unsafe { ffi::TYPEOF(state.env) } != 4 {
+            return Err(EngineError::Startup(
+                "r/common/engine.R defines no rmcp_engine_state environment".into(),
+            ));
+        }
         if let Ok(version) = evaluate_string(token, catalog, "R.version.string") {
             let _ = control.r_version.set(version);
         }
@@ -336,6 +486,7 @@ impl<'t> Engine<'t> {
             control,
             catalog,
             symbols,
+            state,
             baseline: None,
             workspaces: HashMap::new(),
         })
@@ -370,13 +521,30 @@ impl<'t> Engine<'t> {
         // SAFETY: on the R thread inside `protect`; the options copy is
         // preserved until replaced.
         unsafe {
-            let options = Rf_duplicate(Rf_findVarInFrame(R_BaseEnv, self.symbols.options));
+            let current = Rf_findVarInFrame(R_BaseEnv, self.symbols.options);
+            let mut option_tags = Vec::new();
+            let mut node = current;
+            while TYPEOF(node) == LISTSXP {
+                option_tags.push(TAG(node));
+                node = CDR(node);
+            }
+            let options = Rf_protect(Rf_allocVector(
+                SEXPTYPE::VECSXP,
+                option_tags.len() as R_xlen_t,
+            ));
+            let mut node = current;
+            for index in 0..option_tags.len() {
+                SET_VECTOR_ELT(options, index as R_xlen_t, CAR(node));
+                node = CDR(node);
+            }
             R_PreserveObject(options);
+            Rf_unprotect(1);
             if let Some(old) = self.baseline.take() {
                 R_ReleaseObject(old.options);
             }
             self.baseline = Some(Baseline {
                 options,
+                option_tags,
                 globals: self.global_count(),
                 search_path: search_path_length(),
                 working_dir: std::env::current_dir().ok(),
@@ -405,7 +573,11 @@ impl<'t> Engine<'t> {
     /// # Safety
     /// On the R thread inside `protect`; `saved_seed` is the `.Random.seed`
     /// binding found before the job (or `R_UnboundValue`), kept protected.
-    unsafe fn restore_state(&mut self, saved_seed: SEXP) {
+    ///
+    /// `full` also counts global variables (a few microseconds): needed
+    /// after evaluating code, not after the R side's own functions, which
+    /// never assign globals.
+    unsafe fn restore_state(&mut self, saved_seed: SEXP, full: bool) {
         // SAFETY: see above.
         unsafe {
             let seed_symbol = self.symbols.random_seed;
@@ -419,12 +591,12 @@ impl<'t> Engine<'t> {
             let Some(baseline) = &self.baseline else {
                 return;
             };
-            let options = Rf_findVarInFrame(R_BaseEnv, self.symbols.options);
-            let changed = R_compute_identical(options, baseline.options, 16) != Rboolean::TRUE
-                || Rf_NumDevices() > 1
-                || self.global_count() != baseline.globals
-                || search_path_length() != baseline.search_path
-                || std::env::current_dir().ok() != baseline.working_dir;
+            let changed =
+                options_changed(Rf_findVarInFrame(R_BaseEnv, self.symbols.options), baseline)
+                    || Rf_NumDevices() > 1
+                    || (full && self.global_count() != baseline.globals)
+                    || search_path_length() != baseline.search_path
+                    || std::env::current_dir().ok() != baseline.working_dir;
             if changed {
                 let call = Rf_protect(Rf_lang1(self.symbols.restore));
                 let mut failed: c_int = 0;
@@ -539,7 +711,7 @@ impl<'t> Engine<'t> {
                 };
                 let symbol = self.symbols.eval;
                 let catalog = self.catalog;
-                self.invoke(budget, |token| {
+                self.invoke(budget, true, |token| {
                     // SAFETY: on the R thread inside `protect`; each new
                     // object is protected until the call holds it.
                     unsafe {
@@ -573,7 +745,7 @@ impl<'t> Engine<'t> {
                 }
                 let symbol = self.symbols.call;
                 let mut table_error = None;
-                let evaluated = self.invoke(budget, |token| {
+                let evaluated = self.invoke(budget, false, |token| {
                     // SAFETY: on the R thread inside `protect`.
                     unsafe {
                         let args = match convert::to_r(token, args, tables) {
@@ -643,7 +815,14 @@ impl<'t> Engine<'t> {
 
     /// Builds a call to one of `engine.R`'s entry points, evaluates it and
     /// reads its fixed-layout result.
-    fn invoke(&mut self, budget: usize, build: impl FnOnce(&RToken) -> SEXP) -> Evaluated {
+    /// `full` asks for the complete state check afterwards (see
+    /// `restore_state`).
+    fn invoke(
+        &mut self,
+        budget: usize,
+        full: bool,
+        build: impl FnOnce(&RToken) -> SEXP,
+    ) -> Evaluated {
         let token = self.token;
         let catalog = self.catalog;
         let outcome = token.protect(|| {
@@ -653,27 +832,23 @@ impl<'t> Engine<'t> {
                 let saved_seed =
                     Rf_protect(Rf_findVarInFrame(R_GlobalEnv, self.symbols.random_seed));
                 let call = Rf_protect(build(token));
+                let state = &self.state;
+                state.reset();
                 let mut failed: c_int = 0;
-                let result = Rf_protect(R_tryEval(call, catalog, &mut failed));
-                let evaluated = if failed != 0 {
-                    let message = last_error_message();
-                    if message.is_empty() {
-                        // An interrupt that landed before the handlers were
-                        // in place.
-                        Evaluated::Failed(EngineError::Cancelled)
-                    } else {
-                        Evaluated::Failed(EngineError::R(RError {
-                            message,
-                            call: None,
-                            warnings: Vec::new(),
-                            stdout: String::new(),
-                            stderr: String::new(),
-                        }))
+                let result = Rf_protect(R_tryEvalSilent(call, catalog, &mut failed));
+                let warnings = state.strings(state.warnings);
+                let evaluated = if failed == 0 {
+                    match convert::from_r(token, result, budget) {
+                        Ok(value) => Evaluated::Ok { value, warnings },
+                        Err(too_large) => Evaluated::Failed(EngineError::ReplyTooLarge {
+                            bytes: too_large.bytes,
+                            limit: budget,
+                        }),
                     }
                 } else {
-                    read_outcome(token, result, budget)
+                    Evaluated::Failed(state.failure(warnings))
                 };
-                self.restore_state(saved_seed);
+                self.restore_state(saved_seed, full);
                 Rf_unprotect(3);
                 evaluated
             }
@@ -761,68 +936,29 @@ impl<'t> Engine<'t> {
     }
 }
 
-/// Reads `engine.R`'s result list: status, value, message, call, warnings,
-/// line, column.
+const LISTSXP: c_int = 2;
+
+/// Whether the `.Options` pairlist differs from the baseline: an option
+/// added, removed or given a new value.
 ///
 /// # Safety
-/// On the R thread inside `protect`; `result` is protected.
-unsafe fn read_outcome(token: &RToken, result: SEXP, budget: usize) -> Evaluated {
-    // SAFETY: `result` is the 7-element list engine.R builds.
+/// On the R thread; `current` is the `.Options` pairlist.
+unsafe fn options_changed(current: SEXP, baseline: &Baseline) -> bool {
+    // SAFETY: walks a pairlist and reads a preserved list.
     unsafe {
-        if TYPEOF_VEC != ffi::TYPEOF(result) || Rf_xlength(result) < 7 {
-            return Evaluated::Failed(EngineError::Internal(
-                "the R side returned an unexpected shape".into(),
-            ));
-        }
-        let text = |index: isize| -> Option<String> {
-            let item = VECTOR_ELT(result, index);
-            match convert::from_r(token, item, 1 << 20) {
-                Ok(Value::String(text)) => Some(text),
-                _ => None,
+        let mut node = current;
+        for (index, tag) in baseline.option_tags.iter().enumerate() {
+            if TYPEOF(node) != LISTSXP
+                || TAG(node) != *tag
+                || CAR(node) != VECTOR_ELT(baseline.options, index as R_xlen_t)
+            {
+                return true;
             }
-        };
-        let status = text(0).unwrap_or_default();
-        let warnings = match convert::from_r(token, VECTOR_ELT(result, 4), 1 << 20) {
-            Ok(Value::String(one)) => vec![one],
-            Ok(Value::Array(items)) => items
-                .into_iter()
-                .filter_map(|v| v.as_str().map(str::to_string))
-                .collect(),
-            _ => Vec::new(),
-        };
-        match status.as_str() {
-            "ok" => match convert::from_r(token, VECTOR_ELT(result, 1), budget) {
-                Ok(value) => Evaluated::Ok { value, warnings },
-                Err(too_large) => Evaluated::Failed(EngineError::ReplyTooLarge {
-                    bytes: too_large.bytes,
-                    limit: budget,
-                }),
-            },
-            "error" => Evaluated::Failed(EngineError::R(RError {
-                message: text(2).unwrap_or_else(|| "unknown R error".into()),
-                call: text(3),
-                warnings,
-                stdout: String::new(),
-                stderr: String::new(),
-            })),
-            "parse_error" => {
-                let number =
-                    |index: isize| match convert::from_r(token, VECTOR_ELT(result, index), 64) {
-                        Ok(Value::Number(n)) => n.as_u64().and_then(|n| u32::try_from(n).ok()),
-                        _ => None,
-                    };
-                Evaluated::Failed(EngineError::Parse {
-                    message: text(2).unwrap_or_default(),
-                    line: number(5),
-                    column: number(6),
-                })
-            }
-            _ => Evaluated::Failed(EngineError::Cancelled),
+            node = CDR(node);
         }
+        TYPEOF(node) == LISTSXP
     }
 }
-
-const TYPEOF_VEC: c_int = 19;
 
 /// Environments between the global and the empty environment (the search
 /// path, as `length(search())` counts it).

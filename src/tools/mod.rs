@@ -8,12 +8,31 @@
 //! including invalid arguments, are results with `is_error: true` that name
 //! the problem and the fix (spec 2025-11-25); only an unknown tool name is a
 //! protocol error, which the caller reports.
+//!
+//! Prompts and resources come from [`PromptProvider`] and
+//! [`ResourceProvider`] in the same style; a running tool reaches its client
+//! (log messages, sampling, elicitation) through [`ClientPeer`].
+
+pub mod catalog;
+mod result;
+mod spec;
+
+mod descriptive;
+mod econometrics;
+mod machine_learning;
+mod regression;
+mod statistical_tests;
+mod timeseries;
+mod transforms;
+mod visualization;
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use futures::future::BoxFuture;
-use rmcp::model::{CallToolResult, Tool};
+use rmcp::model::{
+    CallToolResult, GetPromptResult, Prompt, ReadResourceResult, Resource, ResourceTemplate, Tool,
+};
 use serde_json::Value;
 use tokio_util::sync::CancellationToken;
 
@@ -37,6 +56,9 @@ pub struct CallContext {
     pub progress: Option<Arc<dyn ProgressSink>>,
     /// Overrides the default R time limit for this call.
     pub timeout: Option<Duration>,
+    /// The client that made the call, for log messages and requests back to
+    /// it (sampling, elicitation); `None` outside an MCP session.
+    pub client: Option<Arc<dyn ClientPeer>>,
 }
 
 /// A set of tools the server exposes.
@@ -53,4 +75,132 @@ pub trait ToolProvider: Send + Sync {
         arguments: Value,
         context: CallContext,
     ) -> Option<BoxFuture<'a, CallToolResult>>;
+}
+
+impl CallContext {
+    /// A context with no progress sink, no client peer and the engine's
+    /// default time limit.
+    pub fn new(session_id: impl Into<Arc<str>>, cancel: CancellationToken) -> CallContext {
+        CallContext {
+            session_id: session_id.into(),
+            cancel,
+            progress: None,
+            timeout: None,
+            client: None,
+        }
+    }
+}
+
+/// Severity of a log message sent to the client (`notifications/message`),
+/// in increasing order (RFC 5424 names, as the MCP spec uses).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum LogLevel {
+    Debug,
+    Info,
+    Notice,
+    Warning,
+    Error,
+    Critical,
+    Alert,
+    Emergency,
+}
+
+/// Why a request to the client (sampling, elicitation) got no result.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum PeerError {
+    /// The client did not declare the capability the request needs.
+    #[error("the client does not support {capability}")]
+    Unsupported { capability: String },
+    /// The client answered with a JSON-RPC error.
+    #[error("the client rejected the request: {message}")]
+    Rejected { code: i32, message: String },
+    /// The client cannot be reached (no open stream, or it went away).
+    #[error("the client is not connected")]
+    Disconnected,
+    /// The call was cancelled while waiting for the client.
+    #[error("cancelled while waiting for the client")]
+    Cancelled,
+    /// The client did not answer in time.
+    #[error("the client did not answer within {0:?}")]
+    Timeout(Duration),
+}
+
+/// What a running tool may ask of the client that called it: log messages
+/// (`notifications/message`, filtered by the level the client set) and
+/// requests such as `sampling/createMessage` or `elicitation/create`, whose
+/// replies are routed back to the waiting call.
+pub trait ClientPeer: Send + Sync {
+    /// Sends a log message when `level` is at or above the client's level.
+    fn log(&self, level: LogLevel, data: Value);
+
+    /// Sends request `method` to the client and waits for its result.
+    fn request(&self, method: &str, params: Value) -> BoxFuture<'static, Result<Value, PeerError>>;
+
+    /// Asks the transport to end the current response stream early; the call
+    /// goes on, and the client gets its result when it reconnects (SSE
+    /// polling, spec 2025-11-25). A no-op where streams cannot be resumed.
+    fn suspend_stream(&self) {}
+}
+
+/// Why a prompt or resource request failed; the protocol layer turns it into
+/// a JSON-RPC error.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ProviderError {
+    /// The arguments are missing or wrong (JSON-RPC -32602).
+    #[error("{0}")]
+    InvalidParams(String),
+    /// No resource has this URI (-32002).
+    #[error("resource not found: {0}")]
+    ResourceNotFound(String),
+    /// The provider failed (-32603).
+    #[error("{0}")]
+    Internal(String),
+}
+
+/// A set of prompts the server exposes (`prompts/list`, `prompts/get`,
+/// completion of prompt arguments).
+pub trait PromptProvider: Send + Sync {
+    /// Every prompt, sorted by name.
+    fn prompts(&self) -> Vec<Prompt>;
+
+    /// Renders prompt `name`; `None` when this provider has no such prompt.
+    fn get<'a>(
+        &'a self,
+        name: &'a str,
+        arguments: serde_json::Map<String, Value>,
+    ) -> Option<BoxFuture<'a, Result<GetPromptResult, ProviderError>>>;
+
+    /// Suggestions for argument `argument` of prompt `name` given what the
+    /// user typed so far; `None` when this provider has no such prompt.
+    fn complete(&self, name: &str, argument: &str, value: &str) -> Option<Vec<String>> {
+        let _ = (name, argument, value);
+        None
+    }
+}
+
+/// A set of resources the server exposes (`resources/list`,
+/// `resources/templates/list`, `resources/read`).
+pub trait ResourceProvider: Send + Sync {
+    /// Concrete resources.
+    fn resources(&self) -> Vec<Resource>;
+
+    /// URI templates (RFC 6570) of resources read by parameter.
+    fn templates(&self) -> Vec<ResourceTemplate> {
+        Vec::new()
+    }
+
+    /// Reads `uri`; `None` when this provider does not serve it.
+    fn read<'a>(
+        &'a self,
+        uri: &'a str,
+    ) -> Option<BoxFuture<'a, Result<ReadResourceResult, ProviderError>>>;
+
+    /// Suggestions for variable `argument` of template `uri_template`.
+    fn complete(&self, uri_template: &str, argument: &str, value: &str) -> Option<Vec<String>> {
+        let _ = (uri_template, argument, value);
+        None
+    }
 }

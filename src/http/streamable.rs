@@ -1,0 +1,288 @@
+//! Streamable HTTP (spec 2025-03-26 and later) at `/mcp`: `POST` carries
+//! one JSON-RPC message (a JSON reply, an SSE stream for `tools/call` when
+//! the client accepts one, 202 for notifications and responses), `GET`
+//! opens or resumes a server-to-client event stream, `DELETE` ends the
+//! session.
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+use rmcp::model::{ErrorData, RequestId};
+use serde_json::Value;
+use tokio::sync::mpsc;
+use warp::http::{HeaderMap, StatusCode};
+use warp::reply::Response;
+
+use super::reply;
+use super::{AppState, RequestInfo};
+use crate::mcp::jsonrpc::{self, code, Message};
+use crate::mcp::session::{Session, SessionKind};
+use crate::mcp::stream::{EventId, HubSink, Outbound};
+use crate::mcp::SUPPORTED_VERSIONS;
+
+fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers.get(name).and_then(|value| value.to_str().ok())
+}
+
+fn accepts(headers: &HeaderMap, media: &str) -> bool {
+    header(headers, "accept").is_some_and(|accept| accept.to_ascii_lowercase().contains(media))
+}
+
+/// An HTTP-level refusal of a message: status and JSON-RPC error.
+struct Refusal {
+    status: StatusCode,
+    error: ErrorData,
+}
+
+impl Refusal {
+    fn new(status: StatusCode, message: String) -> Refusal {
+        Refusal {
+            status,
+            error: jsonrpc::error(code::INVALID_REQUEST, message),
+        }
+    }
+
+    /// The response, answering request `id` when there is one.
+    fn response(&self, id: Option<&RequestId>) -> Response {
+        reply::json(self.status, &jsonrpc::error_response(id, &self.error))
+    }
+}
+
+/// Rejects an unsupported `MCP-Protocol-Version` (absent means 2025-03-26).
+fn check_version(headers: &HeaderMap) -> Result<(), Refusal> {
+    match header(headers, "mcp-protocol-version") {
+        Some(version) if !SUPPORTED_VERSIONS.contains(&version.trim()) => Err(Refusal::new(
+            StatusCode::BAD_REQUEST,
+            format!(
+                "bad request: unsupported MCP-Protocol-Version {version:?}; supported: {}",
+                SUPPORTED_VERSIONS.join(", ")
+            ),
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// The session named by `Mcp-Session-Id`: 400 without one, 404 when unknown
+/// or expired (the client must initialize again).
+fn session(state: &AppState, headers: &HeaderMap) -> Result<Arc<Session>, Refusal> {
+    let Some(id) = header(headers, "mcp-session-id") else {
+        return Err(Refusal::new(
+            StatusCode::BAD_REQUEST,
+            "bad request: the Mcp-Session-Id header is required (send initialize first to get one)"
+                .into(),
+        ));
+    };
+    match state.sessions.get(id.trim()) {
+        Some(session) if session.kind == SessionKind::Standard => Ok(session),
+        _ => Err(Refusal::new(
+            StatusCode::NOT_FOUND,
+            "session not found: it expired or was ended; initialize a new session".into(),
+        )),
+    }
+}
+
+/// The id of a request, for error responses.
+fn request_id(message: &Message) -> Option<&RequestId> {
+    match message {
+        Message::Request(request) => Some(&request.id),
+        _ => None,
+    }
+}
+
+/// `POST /mcp`.
+pub async fn post(
+    state: &AppState,
+    headers: &HeaderMap,
+    body: Bytes,
+    info: &mut RequestInfo,
+) -> Response {
+    let accept_any = header(headers, "accept").is_none_or(|accept| accept.contains("*/*"));
+    let accepts_json = accept_any || accepts(headers, "application/json");
+    let accepts_sse = accepts(headers, "text/event-stream");
+    if !(accepts_json || accepts_sse) {
+        return reply::rpc_error(
+            StatusCode::NOT_ACCEPTABLE,
+            code::INVALID_REQUEST.0,
+            "not acceptable: the Accept header must include application/json and text/event-stream",
+        );
+    }
+    if let Some(content_type) = header(headers, "content-type") {
+        if !content_type
+            .to_ascii_lowercase()
+            .starts_with("application/json")
+        {
+            return reply::rpc_error(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                code::INVALID_REQUEST.0,
+                "unsupported media type: send Content-Type: application/json",
+            );
+        }
+    }
+    let message = match jsonrpc::decode(&body).and_then(jsonrpc::classify) {
+        Ok(message) => message,
+        Err(rejected) => {
+            return reply::json(
+                StatusCode::BAD_REQUEST,
+                &jsonrpc::error_response(rejected.id.as_ref(), &rejected.error),
+            )
+        }
+    };
+    info.describe(&message);
+    let is_initialize =
+        message.method() == Some("initialize") && matches!(message, Message::Request(_));
+    let session = if is_initialize {
+        if headers.contains_key("mcp-session-id") {
+            return reply::rpc_error(
+                StatusCode::BAD_REQUEST,
+                code::INVALID_REQUEST.0,
+                "bad request: initialize starts a new session; send it without Mcp-Session-Id",
+            );
+        }
+        match state.sessions.create(SessionKind::Standard) {
+            Ok(session) => session,
+            Err(error) => {
+                return reply::rpc_error(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    code::INTERNAL_ERROR.0,
+                    &error.to_string(),
+                )
+            }
+        }
+    } else {
+        if let Err(refusal) = check_version(headers) {
+            return refusal.response(request_id(&message));
+        }
+        match session(state, headers) {
+            Ok(session) => session,
+            Err(refusal) => return refusal.response(request_id(&message)),
+        }
+    };
+    let standalone: Outbound = Arc::new(HubSink {
+        hub: Arc::clone(&session.streams),
+        stream: 0,
+    });
+    let Message::Request(_) = &message else {
+        // Notifications and the client's replies are quick: handle, then 202.
+        state.mcp.handle(&session, message, standalone).await;
+        return reply::empty(StatusCode::ACCEPTED);
+    };
+    let stream_reply = accepts_sse && (!accepts_json || message.method() == Some("tools/call"));
+    if stream_reply {
+        let response = post_stream(state, Arc::clone(&session), message);
+        if is_initialize {
+            return reply::with_header(response, "mcp-session-id", &session.id);
+        }
+        return response;
+    }
+    let response = state.mcp.handle(&session, message, standalone).await;
+    let body = response.unwrap_or(Value::Null);
+    if is_initialize {
+        if body.get("error").is_some() {
+            state.sessions.remove(&session.id);
+            return reply::json(StatusCode::OK, &body);
+        }
+        return reply::with_header(
+            reply::json(StatusCode::OK, &body),
+            "mcp-session-id",
+            &session.id,
+        );
+    }
+    reply::json(StatusCode::OK, &body)
+}
+
+/// Answers a request on its own event stream: notifications and
+/// server-to-client requests of the call first, then the response. The call
+/// runs in a task, so a dropped connection does not cancel it; the client
+/// can resume the stream with `Last-Event-ID`.
+fn post_stream(state: &AppState, session: Arc<Session>, message: Message) -> Response {
+    let hub = Arc::clone(&session.streams);
+    let stream = hub.open();
+    let (sender, receiver) = mpsc::unbounded_channel();
+    hub.attach(stream, None, sender);
+    let sink: Outbound = Arc::new(HubSink {
+        hub: Arc::clone(&hub),
+        stream,
+    });
+    let first = primes(&session).then(|| {
+        reply::priming(
+            &EventId {
+                stream,
+                sequence: 0,
+            }
+            .render(),
+            state.config.sse_retry_ms,
+        )
+    });
+    let mcp = state.mcp.clone();
+    let task_session = Arc::clone(&session);
+    state.tasks.spawn(async move {
+        let started = std::time::Instant::now();
+        let response = mcp.handle(&task_session, message, Arc::clone(&sink)).await;
+        if let Some(response) = response {
+            sink.send(response);
+        }
+        hub.finish(stream);
+        log::debug!(
+            "event stream {stream} finished after {} ms",
+            started.elapsed().as_millis()
+        );
+    });
+    reply::sse(first, receiver)
+}
+
+/// Priming events go only to clients of 2025-11-25 or later, which know to
+/// ignore their empty data.
+fn primes(session: &Session) -> bool {
+    session.protocol_version().as_str() >= "2025-11-25"
+}
+
+/// `GET /mcp`: the standalone stream, or the resumption of any stream of
+/// the session named by `Last-Event-ID`.
+pub fn get(state: &AppState, headers: &HeaderMap) -> Response {
+    if !accepts(headers, "text/event-stream") {
+        return reply::rpc_error(
+            StatusCode::NOT_ACCEPTABLE,
+            code::INVALID_REQUEST.0,
+            "not acceptable: GET /mcp opens an event stream; send Accept: text/event-stream",
+        );
+    }
+    if let Err(refusal) = check_version(headers) {
+        return refusal.response(None);
+    }
+    let session = match session(state, headers) {
+        Ok(session) => session,
+        Err(refusal) => return refusal.response(None),
+    };
+    let resume = header(headers, "last-event-id").and_then(EventId::parse);
+    let (sender, receiver) = mpsc::unbounded_channel();
+    let (stream, after) = match resume {
+        Some(id) => (id.stream, Some(id.sequence)),
+        None => (0, None),
+    };
+    let Some(last) = session.streams.attach(stream, after, sender) else {
+        return reply::rpc_error(
+            StatusCode::NOT_FOUND,
+            code::INVALID_REQUEST.0,
+            "the stream named by Last-Event-ID is gone; open a new one without it",
+        );
+    };
+    let resume_from = EventId {
+        stream,
+        sequence: after.unwrap_or(last),
+    };
+    let first =
+        primes(&session).then(|| reply::priming(&resume_from.render(), state.config.sse_retry_ms));
+    reply::sse(first, receiver)
+}
+
+/// `DELETE /mcp`: ends the session, cancelling its calls.
+pub fn delete(state: &AppState, headers: &HeaderMap) -> Response {
+    match session(state, headers) {
+        Ok(session) => {
+            state.sessions.remove(&session.id);
+            log::info!("session ended by the client");
+            reply::empty(StatusCode::OK)
+        }
+        Err(refusal) => refusal.response(None),
+    }
+}

@@ -1,0 +1,387 @@
+//! MCP sessions: what the server remembers about one client between
+//! messages (negotiated version, capabilities, log level, subscriptions,
+//! calls in flight, requests waiting for the client's reply), and the
+//! [`SessionStore`] that issues ids from the OS CSPRNG, caps their number and
+//! expires idle ones.
+//!
+//! It knows no transport: HTTP keys sessions by `Mcp-Session-Id`, stdio has
+//! exactly one.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use rmcp::model::{ErrorData, RequestId};
+use serde_json::Value;
+use tokio::sync::oneshot;
+use tokio_util::sync::CancellationToken;
+
+use super::stream::StreamHub;
+use crate::tools::LogLevel;
+
+/// What the handshake settled.
+#[derive(Debug, Clone)]
+pub struct Handshake {
+    /// The protocol version both sides speak.
+    pub protocol_version: String,
+    /// `capabilities` from the client's `initialize` (sampling, elicitation…).
+    pub client_capabilities: Value,
+    /// `clientInfo.name`, for logs.
+    pub client_name: String,
+}
+
+struct State {
+    handshake: Option<Handshake>,
+    /// Log messages below this level are not sent.
+    log_level: LogLevel,
+    subscriptions: HashSet<String>,
+    last_used: Instant,
+}
+
+/// Whether a session's own `Outbound` carries every message (legacy SSE), so
+/// responses never go on per-request streams.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionKind {
+    /// Streamable HTTP or stdio.
+    Standard,
+    /// HTTP+SSE of protocol 2024-11-05: everything goes on the SSE stream.
+    LegacySse,
+}
+
+/// One client's session.
+pub struct Session {
+    pub id: Arc<str>,
+    pub kind: SessionKind,
+    state: Mutex<State>,
+    /// Cancellation tokens of the requests in flight, by request id.
+    in_flight: Mutex<HashMap<String, CancellationToken>>,
+    /// Server-to-client requests waiting for their reply, by request id.
+    pending: Mutex<HashMap<String, oneshot::Sender<Result<Value, ErrorData>>>>,
+    next_request: AtomicU64,
+    /// Parent of every call's token: cancelled when the session ends.
+    pub cancel: CancellationToken,
+    /// The session's resumable streams.
+    pub streams: Arc<StreamHub>,
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    // The guarded data stays consistent even if a holder panicked.
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+impl Session {
+    /// A session whose calls are cancelled when `parent` is.
+    pub fn new(id: impl Into<Arc<str>>, kind: SessionKind, parent: &CancellationToken) -> Session {
+        Session {
+            id: id.into(),
+            kind,
+            state: Mutex::new(State {
+                handshake: None,
+                log_level: LogLevel::Info,
+                subscriptions: HashSet::new(),
+                last_used: Instant::now(),
+            }),
+            in_flight: Mutex::new(HashMap::new()),
+            pending: Mutex::new(HashMap::new()),
+            next_request: AtomicU64::new(1),
+            cancel: parent.child_token(),
+            streams: Arc::new(StreamHub::default()),
+        }
+    }
+
+    pub fn handshake(&self) -> Option<Handshake> {
+        lock(&self.state).handshake.clone()
+    }
+
+    pub fn set_handshake(&self, handshake: Handshake) {
+        lock(&self.state).handshake = Some(handshake);
+    }
+
+    /// The negotiated protocol version (the oldest supported one before the
+    /// handshake).
+    pub fn protocol_version(&self) -> String {
+        lock(&self.state)
+            .handshake
+            .as_ref()
+            .map(|handshake| handshake.protocol_version.clone())
+            .unwrap_or_else(|| "2024-11-05".to_string())
+    }
+
+    /// Whether the client declared capability `name` (e.g. `"sampling"`).
+    pub fn client_supports(&self, name: &str) -> bool {
+        lock(&self.state)
+            .handshake
+            .as_ref()
+            .and_then(|handshake| handshake.client_capabilities.get(name))
+            .is_some_and(|value| !value.is_null())
+    }
+
+    pub fn log_level(&self) -> LogLevel {
+        lock(&self.state).log_level
+    }
+
+    pub fn set_log_level(&self, level: LogLevel) {
+        lock(&self.state).log_level = level;
+    }
+
+    pub fn subscribe(&self, uri: &str) {
+        lock(&self.state).subscriptions.insert(uri.to_string());
+    }
+
+    pub fn unsubscribe(&self, uri: &str) {
+        lock(&self.state).subscriptions.remove(uri);
+    }
+
+    pub fn is_subscribed(&self, uri: &str) -> bool {
+        lock(&self.state).subscriptions.contains(uri)
+    }
+
+    /// Marks the session used now (idle expiry counts from here).
+    pub fn touch(&self) {
+        lock(&self.state).last_used = Instant::now();
+    }
+
+    pub fn idle_for(&self) -> Duration {
+        lock(&self.state).last_used.elapsed()
+    }
+
+    /// Registers a request in flight; its token is cancelled by
+    /// `notifications/cancelled`, the session's end or server shutdown.
+    pub fn begin_request(self: &Arc<Self>, id: &RequestId) -> InFlight {
+        let key = super::jsonrpc::id_key(id);
+        let token = self.cancel.child_token();
+        lock(&self.in_flight).insert(key.clone(), token.clone());
+        InFlight {
+            session: Arc::clone(self),
+            key,
+            token,
+        }
+    }
+
+    /// Cancels request `id` if it is in flight.
+    pub fn cancel_request(&self, id: &RequestId) -> bool {
+        let key = super::jsonrpc::id_key(id);
+        match lock(&self.in_flight).get(&key) {
+            Some(token) => {
+                token.cancel();
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Requests in flight now.
+    pub fn requests_in_flight(&self) -> usize {
+        lock(&self.in_flight).len()
+    }
+
+    /// A fresh id for a server-to-client request, and the receiver of the
+    /// client's reply.
+    pub fn expect_reply(&self) -> (RequestId, oneshot::Receiver<Result<Value, ErrorData>>) {
+        let number = self.next_request.fetch_add(1, Ordering::Relaxed);
+        let id = RequestId::String(format!("rmcp-{number}").into());
+        let (sender, receiver) = oneshot::channel();
+        lock(&self.pending).insert(super::jsonrpc::id_key(&id), sender);
+        (id, receiver)
+    }
+
+    /// Forgets a server-to-client request nobody waits for any more.
+    pub fn forget_reply(&self, id: &RequestId) {
+        lock(&self.pending).remove(&super::jsonrpc::id_key(id));
+    }
+
+    /// Routes the client's reply to the waiting call; `false` when no call
+    /// waits for this id.
+    pub fn deliver_reply(&self, id: &RequestId, outcome: Result<Value, ErrorData>) -> bool {
+        match lock(&self.pending).remove(&super::jsonrpc::id_key(id)) {
+            Some(sender) => sender.send(outcome).is_ok(),
+            None => false,
+        }
+    }
+
+    /// Ends the session: cancels its calls and closes its streams.
+    pub fn close(&self) {
+        self.cancel.cancel();
+        self.streams.close_all();
+        lock(&self.pending).clear();
+    }
+}
+
+/// A request in flight; dropping it unregisters the request.
+pub struct InFlight {
+    session: Arc<Session>,
+    key: String,
+    pub token: CancellationToken,
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        lock(&self.session.in_flight).remove(&self.key);
+    }
+}
+
+/// Why a session could not be created.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum SessionError {
+    /// Every slot holds a session with calls in flight.
+    #[error("too many active sessions (limit {limit}); end an unused session (DELETE /mcp) or retry later")]
+    Full { limit: usize },
+    /// The OS random number generator failed.
+    #[error("cannot generate a session id: {0}")]
+    Random(String),
+}
+
+/// Every session of a server.
+pub struct SessionStore {
+    sessions: Mutex<HashMap<String, Arc<Session>>>,
+    max_sessions: usize,
+    idle_ttl: Duration,
+    /// Parent of every session's token (server shutdown cancels it).
+    root: CancellationToken,
+}
+
+impl SessionStore {
+    pub fn new(max_sessions: usize, idle_ttl: Duration, root: CancellationToken) -> SessionStore {
+        SessionStore {
+            sessions: Mutex::new(HashMap::new()),
+            max_sessions: max_sessions.max(1),
+            idle_ttl,
+            root,
+        }
+    }
+
+    /// Creates a session with a new random id, evicting the longest-idle
+    /// session without calls in flight when the store is full.
+    pub fn create(&self, kind: SessionKind) -> Result<Arc<Session>, SessionError> {
+        let id = new_session_id()?;
+        let mut sessions = lock(&self.sessions);
+        if sessions.len() >= self.max_sessions {
+            let victim = sessions
+                .values()
+                .filter(|session| session.requests_in_flight() == 0)
+                .max_by_key(|session| session.idle_for())
+                .map(|session| session.id.to_string());
+            match victim {
+                Some(victim) => {
+                    if let Some(session) = sessions.remove(&victim) {
+                        log::info!(
+                            "evicting idle session to make room (limit {})",
+                            self.max_sessions
+                        );
+                        session.close();
+                    }
+                }
+                None => {
+                    return Err(SessionError::Full {
+                        limit: self.max_sessions,
+                    })
+                }
+            }
+        }
+        let session = Arc::new(Session::new(id.clone(), kind, &self.root));
+        sessions.insert(id, Arc::clone(&session));
+        Ok(session)
+    }
+
+    /// The live session `id`, marked as used.
+    pub fn get(&self, id: &str) -> Option<Arc<Session>> {
+        let session = lock(&self.sessions).get(id).cloned()?;
+        session.touch();
+        Some(session)
+    }
+
+    /// Ends session `id`; `false` when there was none.
+    pub fn remove(&self, id: &str) -> bool {
+        let removed = lock(&self.sessions).remove(id);
+        match removed {
+            Some(session) => {
+                session.close();
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Ends every session and says how many there were.
+    pub fn clear(&self) -> usize {
+        let drained: Vec<_> = lock(&self.sessions).drain().map(|(_, s)| s).collect();
+        for session in &drained {
+            session.close();
+        }
+        drained.len()
+    }
+
+    pub fn len(&self) -> usize {
+        lock(&self.sessions).len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Every live session.
+    pub fn all(&self) -> Vec<Arc<Session>> {
+        lock(&self.sessions).values().cloned().collect()
+    }
+
+    /// Keep-alives for open streams; ends sessions idle past the TTL and
+    /// legacy SSE sessions whose connection is gone. Returns how many ended.
+    pub fn sweep(&self) -> usize {
+        let mut ended = Vec::new();
+        for session in self.all() {
+            let listening = session.streams.maintain();
+            let expired = session.idle_for() > self.idle_ttl && session.requests_in_flight() == 0;
+            let orphaned = session.kind == SessionKind::LegacySse
+                && !listening
+                && session.requests_in_flight() == 0;
+            if expired || orphaned {
+                ended.push(session.id.to_string());
+            }
+        }
+        for id in &ended {
+            self.remove(id);
+        }
+        ended.len()
+    }
+}
+
+/// 128 bits from the OS CSPRNG, hex-encoded (visible ASCII, as the spec asks).
+fn new_session_id() -> Result<String, SessionError> {
+    let mut bytes = [0u8; 16];
+    getrandom::fill(&mut bytes).map_err(|error| SessionError::Random(error.to_string()))?;
+    Ok(bytes.iter().map(|byte| format!("{byte:02x}")).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_random_and_the_oldest_idle_session_is_evicted() {
+        let store = SessionStore::new(2, Duration::from_secs(60), CancellationToken::new());
+        let first = store.create(SessionKind::Standard).expect("first");
+        let second = store.create(SessionKind::Standard).expect("second");
+        assert_ne!(first.id, second.id);
+        assert_eq!(first.id.len(), 32);
+        std::thread::sleep(Duration::from_millis(5));
+        second.touch();
+        let _third = store.create(SessionKind::Standard).expect("third evicts");
+        assert!(store.get(&first.id).is_none());
+        assert!(first.cancel.is_cancelled());
+        assert!(store.get(&second.id).is_some());
+    }
+
+    #[test]
+    fn a_full_store_of_busy_sessions_refuses() {
+        let store = SessionStore::new(1, Duration::from_secs(60), CancellationToken::new());
+        let busy = store.create(SessionKind::Standard).expect("first");
+        let _call = busy.begin_request(&RequestId::Number(1));
+        let Err(error) = store.create(SessionKind::Standard) else {
+            panic!("a full store of busy sessions must refuse");
+        };
+        assert_eq!(error, SessionError::Full { limit: 1 });
+    }
+}

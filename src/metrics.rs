@@ -1,0 +1,223 @@
+//! Prometheus metrics (`GET /metrics`): HTTP requests by method and status,
+//! MCP requests by method, tool-call latency by tool, and the R engine's
+//! numbers (queue depth, busy seconds, timeouts, cancellations), copied from
+//! a health snapshot at scrape time. Each server has its own registry, so
+//! tests can run several servers in one process.
+//!
+//! It knows nothing about R: the caller passes the engine's numbers in as an
+//! [`EngineNumbers`].
+
+use prometheus::{
+    Encoder, Gauge, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, Opts, Registry,
+    TextEncoder,
+};
+
+/// A metric could not be registered (a programming error, reported at start).
+#[derive(Debug, thiserror::Error)]
+#[error("cannot register metric: {0}")]
+pub struct MetricsError(#[from] prometheus::Error);
+
+/// The engine's numbers at scrape time.
+#[derive(Debug, Clone, Default)]
+pub struct EngineNumbers {
+    pub alive: bool,
+    pub queue_depth: usize,
+    pub busy_seconds: f64,
+    pub jobs_done: u64,
+    pub jobs_failed: u64,
+    pub jobs_timed_out: u64,
+    pub jobs_cancelled: u64,
+}
+
+/// The server's metrics.
+pub struct Metrics {
+    registry: Registry,
+    http_requests: IntCounterVec,
+    mcp_requests: IntCounterVec,
+    tool_calls: IntCounterVec,
+    tool_seconds: HistogramVec,
+    active_sessions: IntGauge,
+    r_alive: IntGauge,
+    r_queue: IntGauge,
+    r_busy: Gauge,
+    r_done: IntGauge,
+    r_failed: IntGauge,
+    r_timeouts: IntGauge,
+    r_cancelled: IntGauge,
+}
+
+impl Metrics {
+    pub fn new() -> Result<Metrics, MetricsError> {
+        let registry = Registry::new();
+        let http_requests = IntCounterVec::new(
+            Opts::new(
+                "rmcp_http_requests_total",
+                "HTTP requests by method, route and status",
+            ),
+            &["method", "route", "status"],
+        )?;
+        let mcp_requests = IntCounterVec::new(
+            Opts::new(
+                "rmcp_mcp_requests_total",
+                "MCP requests by JSON-RPC method and outcome",
+            ),
+            &["method", "outcome"],
+        )?;
+        let tool_calls = IntCounterVec::new(
+            Opts::new("rmcp_tool_calls_total", "tool calls by tool and outcome"),
+            &["tool", "outcome"],
+        )?;
+        let tool_seconds = HistogramVec::new(
+            HistogramOpts::new("rmcp_tool_call_seconds", "tool-call latency by tool").buckets(
+                vec![
+                    0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0,
+                    60.0, 300.0,
+                ],
+            ),
+            &["tool"],
+        )?;
+        let active_sessions = IntGauge::new("rmcp_active_sessions", "MCP sessions open now")?;
+        let r_alive = IntGauge::new("rmcp_r_alive", "1 while the R thread accepts jobs")?;
+        let r_queue = IntGauge::new("rmcp_r_queue_depth", "jobs waiting for the R thread")?;
+        let r_busy = Gauge::new(
+            "rmcp_r_busy_seconds_total",
+            "seconds the R thread spent on jobs",
+        )?;
+        let r_done = IntGauge::new("rmcp_r_jobs_done_total", "R jobs finished")?;
+        let r_failed = IntGauge::new("rmcp_r_jobs_failed_total", "R jobs that failed")?;
+        let r_timeouts =
+            IntGauge::new("rmcp_r_timeouts_total", "R jobs stopped at their deadline")?;
+        let r_cancelled = IntGauge::new("rmcp_r_jobs_cancelled_total", "R jobs cancelled")?;
+        registry.register(Box::new(http_requests.clone()))?;
+        registry.register(Box::new(mcp_requests.clone()))?;
+        registry.register(Box::new(tool_calls.clone()))?;
+        registry.register(Box::new(tool_seconds.clone()))?;
+        registry.register(Box::new(active_sessions.clone()))?;
+        registry.register(Box::new(r_alive.clone()))?;
+        registry.register(Box::new(r_queue.clone()))?;
+        registry.register(Box::new(r_busy.clone()))?;
+        registry.register(Box::new(r_done.clone()))?;
+        registry.register(Box::new(r_failed.clone()))?;
+        registry.register(Box::new(r_timeouts.clone()))?;
+        registry.register(Box::new(r_cancelled.clone()))?;
+        Ok(Metrics {
+            registry,
+            http_requests,
+            mcp_requests,
+            tool_calls,
+            tool_seconds,
+            active_sessions,
+            r_alive,
+            r_queue,
+            r_busy,
+            r_done,
+            r_failed,
+            r_timeouts,
+            r_cancelled,
+        })
+    }
+
+    pub fn http_request(&self, method: &str, route: &str, status: u16) {
+        self.http_requests
+            .with_label_values(&[method, route, &status.to_string()])
+            .inc();
+    }
+
+    pub fn mcp_request(&self, method: &str, ok: bool) {
+        // Unknown methods share one label so clients cannot grow the series.
+        let method = if KNOWN_METHODS.contains(&method) {
+            method
+        } else {
+            "other"
+        };
+        self.mcp_requests
+            .with_label_values(&[method, if ok { "ok" } else { "error" }])
+            .inc();
+    }
+
+    /// Records one finished call of a listed tool.
+    pub fn tool_call(&self, tool: &str, seconds: f64, is_error: bool) {
+        self.tool_seconds
+            .with_label_values(&[tool])
+            .observe(seconds);
+        self.tool_calls
+            .with_label_values(&[tool, if is_error { "error" } else { "ok" }])
+            .inc();
+    }
+
+    /// The Prometheus text exposition, with gauges set from the arguments.
+    pub fn render(&self, sessions: usize, engine: Option<&EngineNumbers>) -> String {
+        self.active_sessions
+            .set(i64::try_from(sessions).unwrap_or(i64::MAX));
+        if let Some(engine) = engine {
+            self.r_alive.set(i64::from(engine.alive));
+            self.r_queue
+                .set(i64::try_from(engine.queue_depth).unwrap_or(i64::MAX));
+            self.r_busy.set(engine.busy_seconds);
+            self.r_done.set(saturating(engine.jobs_done));
+            self.r_failed.set(saturating(engine.jobs_failed));
+            self.r_timeouts.set(saturating(engine.jobs_timed_out));
+            self.r_cancelled.set(saturating(engine.jobs_cancelled));
+        }
+        let mut buffer = Vec::new();
+        if let Err(error) = TextEncoder::new().encode(&self.registry.gather(), &mut buffer) {
+            log::error!("cannot encode metrics: {error}");
+        }
+        String::from_utf8_lossy(&buffer).into_owned()
+    }
+}
+
+fn saturating(value: u64) -> i64 {
+    i64::try_from(value).unwrap_or(i64::MAX)
+}
+
+const KNOWN_METHODS: &[&str] = &[
+    "initialize",
+    "ping",
+    "tools/list",
+    "tools/call",
+    "resources/list",
+    "resources/templates/list",
+    "resources/read",
+    "resources/subscribe",
+    "resources/unsubscribe",
+    "prompts/list",
+    "prompts/get",
+    "completion/complete",
+    "logging/setLevel",
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renders_counters_histograms_and_engine_gauges() {
+        let metrics = Metrics::new().expect("metrics");
+        metrics.http_request("POST", "/mcp", 200);
+        metrics.tool_call("t_test", 0.02, false);
+        metrics.mcp_request("tools/call", true);
+        metrics.mcp_request("made/up", false);
+        let text = metrics.render(
+            2,
+            Some(&EngineNumbers {
+                alive: true,
+                queue_depth: 3,
+                ..EngineNumbers::default()
+            }),
+        );
+        assert!(
+            text.contains(
+                "rmcp_http_requests_total{method=\"POST\",route=\"/mcp\",status=\"200\"} 1"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains("rmcp_tool_call_seconds_bucket{tool=\"t_test\""),
+            "{text}"
+        );
+        assert!(text.contains("rmcp_r_queue_depth 3"), "{text}");
+        assert!(text.contains("rmcp_active_sessions 2"), "{text}");
+        assert!(text.contains("method=\"other\""), "{text}");
+    }
+}

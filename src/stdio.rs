@@ -1,0 +1,142 @@
+//! The stdio transport (`rmcp start`): newline-delimited JSON-RPC messages
+//! on stdin and stdout, one session, logs only on stderr.
+//!
+//! Requests run as tasks, so `notifications/cancelled` and the client's
+//! replies to sampling or elicitation are read while a call runs. At end of
+//! input or on a signal, calls in flight get the grace period, then are
+//! cancelled.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use crate::mcp::jsonrpc::{self, Message};
+use crate::mcp::session::{Session, SessionKind};
+use crate::mcp::stream::{ChannelSink, Outbound};
+use crate::mcp::McpServer;
+
+/// Longest accepted line (one message), in bytes.
+const MAX_LINE_BYTES: usize = 64 * 1024 * 1024;
+
+/// Serves one client on `input`/`output` until end of input or `shutdown`.
+pub async fn serve<R, W>(
+    mcp: McpServer,
+    input: R,
+    output: W,
+    shutdown: impl Future<Output = ()>,
+    grace: Duration,
+) where
+    R: AsyncRead + Unpin,
+    W: AsyncWrite + Unpin + Send + 'static,
+{
+    let root = CancellationToken::new();
+    let session = Arc::new(Session::new("stdio", SessionKind::Standard, &root));
+    let (sender, receiver) = mpsc::unbounded_channel::<Value>();
+    let writer = tokio::spawn(write_messages(receiver, output));
+    let sink: Outbound = Arc::new(ChannelSink(sender));
+    let tasks = TaskTracker::new();
+    let mut reader = BufReader::new(input);
+    let mut shutdown = std::pin::pin!(shutdown);
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        let read = tokio::select! {
+            read = reader.read_until(b'\n', &mut line) => read,
+            () = &mut shutdown => {
+                log::info!("shutdown signal received");
+                break;
+            }
+        };
+        match read {
+            Ok(0) => break,
+            Ok(_) => {}
+            Err(error) => {
+                log::error!("cannot read stdin: {error}");
+                break;
+            }
+        }
+        if line.len() > MAX_LINE_BYTES {
+            let error = jsonrpc::error(jsonrpc::code::INVALID_REQUEST, "message too large");
+            sink.send(jsonrpc::error_response(None, &error));
+            continue;
+        }
+        if line.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        let message = match jsonrpc::decode(&line).and_then(jsonrpc::classify) {
+            Ok(message) => message,
+            Err(rejected) => {
+                sink.send(jsonrpc::error_response(
+                    rejected.id.as_ref(),
+                    &rejected.error,
+                ));
+                continue;
+            }
+        };
+        if let Message::Request(request) = &message {
+            let method = request.method.clone();
+            let tool = (method == "tools/call")
+                .then(|| {
+                    request
+                        .params
+                        .get("name")
+                        .and_then(Value::as_str)
+                        .map(str::to_string)
+                })
+                .flatten();
+            let (mcp, session, sink) = (mcp.clone(), Arc::clone(&session), Arc::clone(&sink));
+            tasks.spawn(async move {
+                let started = Instant::now();
+                let response = mcp.handle(&session, message, Arc::clone(&sink)).await;
+                let outcome = match &response {
+                    Some(response) if response.get("error").is_some() => "error",
+                    _ => "ok",
+                };
+                if let Some(response) = response {
+                    sink.send(response);
+                }
+                let tool = tool.map(|tool| format!(" tool={tool}")).unwrap_or_default();
+                log::info!(
+                    "stdio {method}{tool} {outcome} {}ms",
+                    started.elapsed().as_millis()
+                );
+            });
+        } else {
+            mcp.handle(&session, message, Arc::clone(&sink)).await;
+        }
+    }
+    tasks.close();
+    if tokio::time::timeout(grace, tasks.wait()).await.is_err() {
+        log::warn!("cancelling calls still running after the grace period");
+        root.cancel();
+        let _ = tokio::time::timeout(Duration::from_secs(5), tasks.wait()).await;
+    }
+    session.close();
+    drop(sink);
+    let _ = writer.await;
+}
+
+/// Writes each message as one line and flushes it.
+async fn write_messages<W: AsyncWrite + Unpin>(
+    mut receiver: mpsc::UnboundedReceiver<Value>,
+    mut output: W,
+) {
+    while let Some(message) = receiver.recv().await {
+        let mut line = message.to_string();
+        line.push('\n');
+        if let Err(error) = output.write_all(line.as_bytes()).await {
+            log::error!("cannot write stdout: {error}");
+            return;
+        }
+        if let Err(error) = output.flush().await {
+            log::error!("cannot flush stdout: {error}");
+            return;
+        }
+    }
+}
