@@ -82,7 +82,7 @@ fn build_server(engine: &RHandle, fixtures: bool) -> anyhow::Result<McpServer> {
     if !fixtures {
         let catalog = rmcp_server::tools::catalog::shared(engine.clone())
             .context("loading the tool catalog")?;
-        builder = builder.tools(catalog);
+        builder = builder.resources(catalog.results()).tools(catalog);
     } else {
         let fixtures = Fixtures::new();
         builder = builder

@@ -285,3 +285,47 @@ fn table_rules_are_enforced() {
         assert!(text.contains("data: ") && text.contains(needle), "{text}");
     }
 }
+
+/// A result with more than 1,000 rows comes back as a preview plus a
+/// `resource_link`; reading the link gives the whole table.
+#[test]
+fn large_results_become_resource_links() {
+    use rmcp_server::tools::ResourceProvider;
+    let catalog = catalog();
+    let x: Vec<f64> = (0..1500).map(f64::from).collect();
+    let result = call(
+        &catalog,
+        "lag_lead",
+        serde_json::json!({"data": {"x": x}, "variables": ["x"], "lags": [1]}),
+    );
+    assert_eq!(result.is_error, Some(false), "{}", text_of(&result));
+    let structured = result
+        .structured_content
+        .clone()
+        .expect("structured preview");
+    assert_eq!(structured["data"]["x"].as_array().map(Vec::len), Some(100));
+    let uri = result
+        .content
+        .iter()
+        .find_map(|block| match block {
+            ContentBlock::ResourceLink(resource) => Some(resource.uri.clone()),
+            _ => None,
+        })
+        .expect("a resource_link");
+    assert!(uri.starts_with("rmcp://data/"), "{uri}");
+    assert!(text_of(&result).contains(&uri));
+    let store = catalog.results();
+    let read = common::block_on(store.read(&uri).expect("the store serves rmcp://data/"))
+        .expect("readable");
+    let full: Value = match &read.contents[0] {
+        rmcp::model::ResourceContents::TextResourceContents { text, .. } => {
+            serde_json::from_str(text).expect("JSON")
+        }
+        other => panic!("expected text contents, got {other:?}"),
+    };
+    assert_eq!(full["data"]["x"].as_array().map(Vec::len), Some(1500));
+    assert_eq!(full["data"]["x_lag1"][1], serde_json::json!(0));
+    let missing =
+        common::block_on(store.read("rmcp://data/0000").expect("served")).expect_err("unknown id");
+    assert!(missing.to_string().contains("rmcp://data/0000"));
+}

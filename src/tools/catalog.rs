@@ -18,6 +18,7 @@ use rmcp::model::{CallToolResult, Tool};
 use serde_json::{json, Map, Value};
 
 use super::result::{shape_reply, tool_error};
+use super::result_store::ResultStore;
 use super::spec::ToolSpec;
 use super::{CallContext, ToolProvider};
 use crate::r::{Job, RHandle};
@@ -76,6 +77,8 @@ struct Entry {
 /// The statistics tools, run on the embedded R engine.
 pub struct Catalog {
     engine: RHandle,
+    /// Large results, readable as `rmcp://data/<id>` resources.
+    results: Arc<ResultStore>,
     entries: Vec<Entry>,
     by_name: HashMap<&'static str, usize>,
 }
@@ -94,6 +97,7 @@ impl Catalog {
             .collect();
         Ok(Catalog {
             engine,
+            results: Arc::new(ResultStore::new()),
             entries,
             by_name,
         })
@@ -122,7 +126,7 @@ impl Catalog {
             job = job.with_seed(TOOL_SEED);
         }
         match self.engine.eval(job).await {
-            Ok(reply) => shape_reply(name, reply, entry.output_schema.as_ref()),
+            Ok(reply) => shape_reply(name, reply, entry.output_schema.as_ref(), &self.results),
             Err(error) => tool_error(name, &super::result::describe_engine_error(&error)),
         }
     }
@@ -290,10 +294,11 @@ impl std::fmt::Debug for Catalog {
     }
 }
 
-/// Keeps the engine handle reachable for callers that hold only the catalog.
 impl Catalog {
-    pub fn engine(&self) -> &RHandle {
-        &self.engine
+    /// The store behind `rmcp://data/<id>`: register it as a resource
+    /// provider so clients can read large results.
+    pub fn results(&self) -> Arc<ResultStore> {
+        Arc::clone(&self.results)
     }
 }
 

@@ -15,6 +15,7 @@
 
 pub mod catalog;
 mod result;
+pub mod result_store;
 mod spec;
 
 mod descriptive;

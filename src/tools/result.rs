@@ -4,6 +4,7 @@
 use rmcp::model::{CallToolResult, ContentBlock};
 use serde_json::{Map, Value};
 
+use super::result_store::{self, ResultStore};
 use crate::r::{EngineError, Reply};
 
 /// The summary lists at most this many fields when R gave no `_formatting`.
@@ -31,10 +32,13 @@ pub(crate) fn describe_engine_error(error: &EngineError) -> String {
 
 /// Shapes a successful reply: `_formatting` → text, `image_data` → PNG image
 /// block, the rest → `structuredContent` conformed to `output_schema`.
+/// Results too large to inline go to `store` and come back as a preview plus
+/// a `resource_link`.
 pub(crate) fn shape_reply(
     tool: &str,
     reply: Reply,
     output_schema: Option<&Value>,
+    store: &ResultStore,
 ) -> CallToolResult {
     let Value::Object(mut fields) = reply.value else {
         return tool_error(
@@ -62,9 +66,25 @@ pub(crate) fn shape_reply(
     if let Some(schema) = output_schema {
         conform(&mut structured, schema);
     }
+    let mut link = None;
+    let bytes = serde_json::to_vec(&structured).map_or(0, |json| json.len());
+    if result_store::is_large(&structured, bytes) {
+        if let Ok(json) = serde_json::to_string(&structured) {
+            let uri = store.put(json);
+            text.push_str(&format!(
+                "\n\nThe full result ({bytes} bytes) is at `{uri}` (read it as a resource); \
+                 `structuredContent` shows the first 100 items of each list."
+            ));
+            link = result_store::link(&uri, tool, bytes);
+            structured = result_store::preview(&structured);
+        }
+    }
     let mut content = vec![ContentBlock::text(text)];
     if let Some(data) = image {
         content.push(ContentBlock::image(data, "image/png"));
+    }
+    if let Some(resource) = link {
+        content.push(ContentBlock::ResourceLink(resource));
     }
     let mut result = CallToolResult::success(content);
     result.structured_content = Some(structured);
