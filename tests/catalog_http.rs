@@ -1,0 +1,144 @@
+//! The catalog through the whole MCP path: a client lists the tools over
+//! Streamable HTTP and calls them, getting R's numbers, images and clear
+//! errors, exactly as an assistant wired to the server would.
+
+mod common;
+mod support;
+
+use std::sync::Arc;
+
+use rmcp_server::tools::catalog::Catalog;
+use serde_json::{json, Value};
+use support::{Client, TestServer};
+
+async fn server() -> TestServer {
+    let engine = common::engine();
+    let catalog = Arc::new(Catalog::new(engine.clone()).expect("catalog"));
+    TestServer::start(Some(engine), Some(catalog), |_| {}).await
+}
+
+fn mtcars() -> Value {
+    json!({
+        "mpg": [21.0, 21.0, 22.8, 21.4, 18.7, 18.1, 14.3, 24.4, 22.8, 19.2, 17.8, 16.4, 17.3, 15.2, 10.4, 10.4,
+                14.7, 32.4, 30.4, 33.9, 21.5, 15.5, 15.2, 13.3, 19.2, 27.3, 26.0, 30.4, 15.8, 19.7, 15.0, 21.4],
+        "wt": [2.62, 2.875, 2.32, 3.215, 3.44, 3.46, 3.57, 3.19, 3.15, 3.44, 3.44, 4.07, 3.73, 3.78, 5.25, 5.424,
+               5.345, 2.2, 1.615, 1.835, 2.465, 3.52, 3.435, 3.84, 3.845, 1.935, 2.14, 1.513, 3.17, 2.77, 3.57, 2.78]
+    })
+}
+
+/// tools/list advertises the 29 analysis tools with input and output
+/// schemas and read-only annotations.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tools_are_listed_with_schemas() {
+    let server = server().await;
+    let mut client = Client::new(&server.url);
+    client.initialize(json!({})).await;
+    let listed = client.request("tools/list", json!({})).await;
+    let tools = listed["result"]["tools"].as_array().expect("tools");
+    let linear = tools
+        .iter()
+        .find(|t| t["name"] == "linear_model")
+        .expect("linear_model listed");
+    assert_eq!(
+        linear["inputSchema"]["required"],
+        json!(["data", "formula"])
+    );
+    assert_eq!(linear["outputSchema"]["type"], "object");
+    assert_eq!(linear["annotations"]["readOnlyHint"], true);
+    let catalog_tools = tools
+        .iter()
+        .filter(|t| t["_meta"]["rmcp/category"].is_string())
+        .count();
+    assert_eq!(catalog_tools, 29);
+}
+
+/// linear_model over HTTP gives R's coefficients (lm(mpg ~ wt, mtcars):
+/// 37.285, -5.344) in structuredContent and a readable summary.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn linear_model_over_http_matches_r() {
+    let server = server().await;
+    let mut client = Client::new(&server.url);
+    client.initialize(json!({})).await;
+    let reply = client
+        .request(
+            "tools/call",
+            json!({"name": "linear_model", "arguments": {"data": mtcars(), "formula": "mpg ~ wt"}}),
+        )
+        .await;
+    let result = &reply["result"];
+    assert_eq!(result["isError"], false, "{reply}");
+    let coefficients = &result["structuredContent"]["coefficients"];
+    assert!((coefficients["(Intercept)"].as_f64().unwrap() - 37.285).abs() < 1e-3);
+    assert!((coefficients["wt"].as_f64().unwrap() - -5.344).abs() < 1e-3);
+    assert_eq!(result["structuredContent"]["n_obs"], 32);
+    assert_eq!(result["content"][0]["type"], "text");
+}
+
+/// A plot comes back as an image block of the requested size.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn scatter_plot_returns_a_png() {
+    let server = server().await;
+    let mut client = Client::new(&server.url);
+    client.initialize(json!({})).await;
+    let reply = client
+        .request(
+            "tools/call",
+            json!({"name": "scatter_plot", "arguments": {"data": mtcars(), "x": "wt", "y": "mpg", "width": 400, "height": 300}}),
+        )
+        .await;
+    let content = reply["result"]["content"].as_array().expect("content");
+    let image = content
+        .iter()
+        .find(|c| c["type"] == "image")
+        .expect("an image block");
+    assert_eq!(image["mimeType"], "image/png");
+    assert!(image["data"]
+        .as_str()
+        .is_some_and(|d| d.starts_with("iVBORw0KGgo")));
+    assert!(reply["result"]["structuredContent"]
+        .get("image_data")
+        .is_none());
+}
+
+/// Bad arguments are isError results naming the problem: schema violations
+/// before R runs, and R-side problems (a missing column) with the fix.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_arguments_are_tool_errors() {
+    let server = server().await;
+    let mut client = Client::new(&server.url);
+    client.initialize(json!({})).await;
+    let unknown_field = client
+        .request(
+            "tools/call",
+            json!({"name": "t_test", "arguments": {"data": mtcars(), "variable": "mpg", "bogus": 1}}),
+        )
+        .await;
+    assert_eq!(unknown_field["result"]["isError"], true, "{unknown_field}");
+    assert!(unknown_field["result"]["content"][0]["text"]
+        .as_str()
+        .unwrap()
+        .contains("bogus"));
+    let missing_column = client
+        .request(
+            "tools/call",
+            json!({"name": "t_test", "arguments": {"data": mtcars(), "variable": "nope"}}),
+        )
+        .await;
+    assert_eq!(missing_column["result"]["isError"], true);
+    let text = missing_column["result"]["content"][0]["text"]
+        .as_str()
+        .unwrap();
+    assert!(text.contains("variable") && text.contains("nope"), "{text}");
+    assert!(
+        !text.contains("/usr/") && !text.contains("Traceback"),
+        "{text}"
+    );
+    // The server is healthy afterwards.
+    let health: Value = reqwest::get(format!("{}/health", server.base))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(health["status"], "healthy");
+}
