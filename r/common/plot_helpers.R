@@ -13,8 +13,6 @@
 # Errors and small utilities
 # ---------------------------------------------------------------------------
 
-rmcp_plot_or <- function(a, b) if (is.null(a)) b else a
-
 # Stop with the catalog convention; no call, so no traceback text.
 rmcp_plot_stop <- function(arg, problem, fix) {
   stop(sprintf("%s: %s; %s", arg, problem, fix), call. = FALSE)
@@ -283,7 +281,7 @@ rmcp_plot_finish <- function(result, build, args, size) {
   if (return_image || !is.null(out_path)) {
     png <- rmcp_render_png(build(), size$width, size$height)
     if (!is.null(out_path)) {
-      ok <- tryCatch({ writeBin(png, out_path); TRUE }, error = function(e) FALSE)
+      ok <- tryCatch(suppressWarnings({ writeBin(png, out_path); TRUE }), error = function(e) FALSE)
       if (!ok) rmcp_plot_stop("file_path", "the plot file could not be written",
                               "choose a writable location")
     }

@@ -29,6 +29,16 @@ tool_arima_model <- function(args) {
     }
     seasonal <- as.integer(seasonal)
   }
+  if (!is.null(order)) {
+    sp <- if (is.null(seasonal)) c(0L, 0L, 0L, 1L) else seasonal
+    usable <- n - order[[2L]] - sp[[2L]] * sp[[4L]]
+    params <- order[[1L]] + order[[3L]] + sp[[1L]] + sp[[3L]] + (order[[2L]] + sp[[2L]] == 0L)
+    if (usable <= params + 1L) {
+      rmcp_plot_stop("order", sprintf(
+        "the model has %d coefficients but only %d observations remain after differencing", params, usable),
+        "choose a smaller order or pass a longer series")
+    }
+  }
   y <- stats::ts(values, frequency = 12)
   model <- rmcp_plot_try(
     if (!is.null(order)) {
@@ -44,6 +54,11 @@ tool_arima_model <- function(args) {
     if (is.null(order)) "data.values" else "order",
     if (is.null(order)) "pass a longer series or give an explicit order"
     else "try a simpler order (smaller p, q or seasonal part) or a longer series")
+  if (!is.finite(model$sigma2) || model$sigma2 < 0) {
+    rmcp_plot_stop(if (is.null(order)) "data.values" else "order",
+                   "the fitted model is degenerate (its innovation variance is not positive)",
+                   "choose a simpler order or pass a longer, less regular series")
+  }
   fc <- forecast::forecast(model, h = h, level = 95)
   acc <- rmcp_plot_try(forecast::accuracy(model)[1L, ], "data.values", "check the series")
   ord <- as.integer(unname(forecast::arimaorder(model)))

@@ -48,8 +48,9 @@ tool_scatter_plot <- function(args) {
   }
   result <- rmcp_plot_finish(result, build, args, size)
   result[["_formatting"]] <- sprintf(
-    "**Scatter plot** of `%s` vs `%s`%s (%d points)\n\nr = %s; trend line %s = %s + %s \u00d7 %s (R\u00b2 = %s)",
+    "**Scatter plot** of `%s` vs `%s`%s (%d points)\n\nr = %s; trend line %s = %s %s %s \u00d7 %s (R\u00b2 = %s)",
     y_var, x_var, if (is.null(group)) "" else sprintf(" by `%s`", group), n, rmcp_plot_fmt(r),
-    y_var, rmcp_plot_fmt(intercept), rmcp_plot_fmt(slope), x_var, rmcp_plot_fmt(r^2))
+    y_var, rmcp_plot_fmt(intercept), if (slope < 0) "-" else "+", rmcp_plot_fmt(abs(slope)), x_var,
+    rmcp_plot_fmt(r^2))
   result
 }

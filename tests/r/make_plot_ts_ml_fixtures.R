@@ -122,6 +122,9 @@ local({
         c("order", "non-negative")),
     bad("seasonal period 0", list(data = list(values = arr(air)), order = arr(c(0L, 1L, 1L)),
                                   seasonal = arr(c(0L, 1L, 1L, 0L))), c("seasonal", "period")),
+    bad("order too rich for ten values", list(data = list(values = arr(c(1, 3, 2, 5, 4, 6, 5, 8, 7, 9))),
+                                               order = arr(c(5L, 2L, 5L))),
+        c("order", "10 coefficients", "8 observations")),
     bad("two values are too few", list(data = list(values = arr(c(1, 2)))), c("data.values", "at least 3")),
     bad("text instead of numbers", list(data = list(values = arr(c("a", "b", "c", "d")))),
         c("data.values", "numbers"))
