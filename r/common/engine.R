@@ -135,3 +135,10 @@ rmcp_engine_echo <- function(args) args
 rmcp_engine_describe <- function(args) {
   lapply(args, function(x) list(class = I(class(x)), type = typeof(x), length = length(x)))
 }
+
+# Calls the host (the Rust program embedding this R) with a name and a list of
+# arguments; returns its answer converted to R, or raises its error.
+rmcp_host_call <- function(name, args = list()) {
+  answer <- .Call("rmcp_host_call", as.character(name), args, PACKAGE = "(embedding)")
+  if (isTRUE(answer[[1L]])) answer[[2L]] else stop(answer[[2L]], call. = FALSE)
+}

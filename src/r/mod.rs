@@ -22,6 +22,7 @@
 mod control;
 mod convert;
 mod ffi;
+mod host;
 mod runtime;
 mod token;
 
@@ -39,6 +40,19 @@ use control::{AbortReason, Control};
 /// time and loaded once at start-up.
 pub mod sources {
     include!(concat!(env!("OUT_DIR"), "/r_sources.rs"));
+}
+
+/// A Rust function R code can call as `rmcp_host_call(name, args)`: it gets
+/// the name and the arguments as JSON, and returns JSON or an error message
+/// (raised in R as an error). It runs on the R thread, inside the calling
+/// job.
+#[derive(Clone)]
+pub struct HostHandler(pub Arc<dyn Fn(&str, Value) -> Result<Value, String> + Send + Sync>);
+
+impl std::fmt::Debug for HostHandler {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("HostHandler")
+    }
 }
 
 /// How the engine is set up; built from the server's `Config`.
@@ -64,6 +78,8 @@ pub struct EngineConfig {
     /// Package namespaces loaded at start-up so the first plot does not pay
     /// for loading ggplot2.
     pub preload_packages: Vec<String>,
+    /// What `rmcp_host_call()` in R reaches; `None` makes it an R error.
+    pub host: Option<HostHandler>,
 }
 
 impl Default for EngineConfig {
@@ -77,6 +93,7 @@ impl Default for EngineConfig {
             max_vsize: None,
             stack_size: 256 * 1024 * 1024,
             preload_packages: Vec::new(),
+            host: None,
         }
     }
 }

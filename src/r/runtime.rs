@@ -476,6 +476,7 @@ impl<'t> Engine<'t> {
                 "r/common/engine.R defines no rmcp_engine_state environment".into(),
             ));
         }
+        super::host::install(token, config.host.clone());
         if let Ok(version) = evaluate_string(token, catalog, "R.version.string") {
             let _ = control.r_version.set(version);
         }

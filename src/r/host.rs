@@ -1,0 +1,106 @@
+//! Host calls: R code calling back into Rust through
+//! `rmcp_host_call(name, args)` (defined in `r/common/engine.R`).
+//!
+//! The engine's user sets one [`HostHandler`] in its config; it runs on the R
+//! thread, in the middle of the job that called it, so it must not wait for
+//! anything that needs the R thread. A sandboxed worker uses it to forward
+//! `rmcp_call("linear_model", ...)` to the server over its channel.
+//!
+//! Registration: one `.Call` routine in R's "(embedding)" DLL entry, made
+//! once at start-up.
+
+use std::cell::RefCell;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+use libR_sys::*;
+use serde_json::Value;
+
+use super::convert;
+use super::token::RToken;
+use super::HostHandler;
+
+thread_local! {
+    /// The handler, set on the R thread at start-up.
+    static HANDLER: RefCell<Option<HostHandler>> = const { RefCell::new(None) };
+}
+
+/// Registers the `.Call` routine and keeps `handler` for it.
+pub(crate) fn install(token: &RToken, handler: Option<HostHandler>) {
+    HANDLER.with(|slot| *slot.borrow_mut() = handler);
+    let routines = [
+        R_CallMethodDef {
+            name: c"rmcp_host_call".as_ptr(),
+            fun: Some(
+                // SAFETY: R calls registered routines with the declared number
+                // of SEXP arguments; the cast only erases the signature, as
+                // R's own registration macros do.
+                unsafe {
+                    std::mem::transmute::<
+                        unsafe extern "C" fn(SEXP, SEXP) -> SEXP,
+                        unsafe extern "C" fn() -> *mut std::os::raw::c_void,
+                    >(host_call)
+                },
+            ),
+            numArgs: 2,
+        },
+        R_CallMethodDef {
+            name: std::ptr::null(),
+            fun: None,
+            numArgs: 0,
+        },
+    ];
+    let _ = token.protect(|| {
+        // SAFETY: on the R thread; R copies the routine table.
+        unsafe {
+            let info = R_getEmbeddingDllInfo();
+            R_registerRoutines(
+                info,
+                std::ptr::null(),
+                routines.as_ptr(),
+                std::ptr::null(),
+                std::ptr::null(),
+            );
+        }
+    });
+}
+
+/// The `.Call` routine: `list(TRUE, value)` or `list(FALSE, message)`; the R
+/// wrapper turns the latter into an R error (raising one here would jump
+/// over Rust frames).
+unsafe extern "C" fn host_call(name: SEXP, args: SEXP) -> SEXP {
+    // SAFETY: R calls this on the R thread during a job.
+    let token = unsafe { RToken::new() };
+    let outcome = catch_unwind(AssertUnwindSafe(|| {
+        let name = match convert::from_r(&token, name, 4096) {
+            Ok(Value::String(name)) => name,
+            _ => return Err("rmcp_host_call: name must be one string".to_string()),
+        };
+        let args = convert::from_r(&token, args, 64 << 20)
+            .map_err(|e| format!("rmcp_host_call: arguments too large ({} bytes)", e.bytes))?;
+        let handler = HANDLER.with(|slot| slot.borrow().clone());
+        match handler {
+            Some(handler) => (handler.0)(&name, args),
+            None => Err("host calls are not available in this engine".to_string()),
+        }
+    }));
+    let outcome = outcome.unwrap_or_else(|_| Err("the host call failed unexpectedly".into()));
+    let (ok, value) = match outcome {
+        Ok(value) => (true, value),
+        Err(message) => (false, Value::String(message)),
+    };
+    // SAFETY: on the R thread; the two-element list is protected while its
+    // elements are allocated; an allocation failure jumps to R's handler,
+    // leaking at most `value`.
+    unsafe {
+        let result = Rf_protect(Rf_allocVector(SEXPTYPE::VECSXP, 2));
+        SET_VECTOR_ELT(result, 0, Rf_ScalarLogical(i32::from(ok)));
+        let converted = if convert::check_input(&value).is_ok() {
+            convert::to_r(&token, &value, &[]).unwrap_or(R_NilValue)
+        } else {
+            R_NilValue
+        };
+        SET_VECTOR_ELT(result, 1, converted);
+        Rf_unprotect(1);
+        result
+    }
+}
