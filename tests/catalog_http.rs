@@ -142,3 +142,36 @@ async fn bad_arguments_are_tool_errors() {
         .unwrap();
     assert_eq!(health["status"], "healthy");
 }
+
+/// A client that sends a progressToken hears progress while R works and a
+/// final notification before the result.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn progress_is_reported_for_tool_calls() {
+    let server = server().await;
+    let mut client = Client::new(&server.url);
+    client.initialize(json!({})).await;
+    let messages = client
+        .request_sse(
+            "tools/call",
+            json!({
+                "name": "summary_stats",
+                "arguments": {"data": mtcars()},
+                "_meta": {"progressToken": "p-1"},
+            }),
+        )
+        .await;
+    let progress: Vec<&Value> = messages
+        .iter()
+        .filter(|m| m["method"] == "notifications/progress")
+        .collect();
+    let last = progress
+        .last()
+        .expect("at least the final progress notification");
+    assert_eq!(last["params"]["progressToken"], "p-1");
+    assert_eq!(last["params"]["progress"], last["params"]["total"]);
+    let result = messages
+        .iter()
+        .find(|m| m.get("result").is_some())
+        .expect("the result");
+    assert_eq!(result["result"]["isError"], false);
+}

@@ -63,6 +63,50 @@ pub(crate) fn specs() -> Vec<&'static ToolSpec> {
     all
 }
 
+/// How often a client that asked for progress hears about a running job.
+const PROGRESS_INTERVAL: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// Progress for a call whose client sent a `progressToken`: a notification
+/// every second while R works (seconds elapsed), and a final one at the end.
+struct ProgressTicker {
+    sink: Arc<dyn super::ProgressSink>,
+    task: tokio::task::JoinHandle<()>,
+    started: std::time::Instant,
+}
+
+fn report_progress(sink: Arc<dyn super::ProgressSink>) -> ProgressTicker {
+    let started = std::time::Instant::now();
+    let task = tokio::spawn({
+        let sink = Arc::clone(&sink);
+        async move {
+            let mut interval = tokio::time::interval(PROGRESS_INTERVAL);
+            interval.tick().await;
+            loop {
+                interval.tick().await;
+                let seconds = started.elapsed().as_secs_f64().floor();
+                sink.report(
+                    seconds,
+                    None,
+                    Some(format!("R is computing ({seconds:.0} s)")),
+                );
+            }
+        }
+    });
+    ProgressTicker {
+        sink,
+        task,
+        started,
+    }
+}
+
+impl ProgressTicker {
+    fn finish(self) {
+        self.task.abort();
+        let total = self.started.elapsed().as_secs_f64().floor() + 1.0;
+        self.sink.report(total, Some(total), Some("done".into()));
+    }
+}
+
 /// One tool, ready to list and run.
 struct Entry {
     spec: &'static ToolSpec,
@@ -125,7 +169,12 @@ impl Catalog {
         if SEEDED_TOOLS.contains(&name) {
             job = job.with_seed(TOOL_SEED);
         }
-        match self.engine.eval(job).await {
+        let ticker = context.progress.clone().map(report_progress);
+        let outcome = self.engine.eval(job).await;
+        if let Some(ticker) = ticker {
+            ticker.finish();
+        }
+        match outcome {
             Ok(reply) => shape_reply(name, reply, entry.output_schema.as_ref(), &self.results),
             Err(error) => tool_error(name, &super::result::describe_engine_error(&error)),
         }
