@@ -47,7 +47,11 @@ pub mod sources {
 /// (raised in R as an error). It runs on the R thread, inside the calling
 /// job.
 #[derive(Clone)]
-pub struct HostHandler(pub Arc<dyn Fn(&str, Value) -> Result<Value, String> + Send + Sync>);
+pub struct HostHandler(pub Arc<HostFn>);
+
+/// The function behind a [`HostHandler`]: name and JSON arguments in, JSON
+/// or an error message out.
+pub type HostFn = dyn Fn(&str, Value) -> Result<Value, String> + Send + Sync;
 
 impl std::fmt::Debug for HostHandler {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
