@@ -3,11 +3,14 @@
 //! Nothing reads the environment after start-up.
 
 use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
 use crate::r::EngineConfig;
+use crate::vfs::VfsConfig;
+use crate::worker::WorkerConfig;
 
 /// A setting that cannot be used, with the flag or variable it came from.
 #[derive(Debug, thiserror::Error)]
@@ -29,7 +32,7 @@ mod tests {
         argv.extend_from_slice(args);
         match Cli::try_parse_from(argv).expect("flags parse").command {
             Command::ServeHttp(args) => Config::from_args(&args),
-            Command::Start(_) => panic!("serve-http expected"),
+            _ => panic!("serve-http expected"),
         }
     }
 
@@ -67,6 +70,54 @@ mod tests {
         let error = parse(&["--session-ttl", "0"]).expect_err("ttl");
         assert!(error.to_string().contains("RMCP_SESSION_TTL"), "{error}");
     }
+
+    #[test]
+    fn vfs_settings_are_checked() {
+        let config = parse(&[]).expect("defaults");
+        assert!(config.vfs.enabled);
+        assert_eq!(config.vfs.read_roots.len(), 1, "the working directory");
+        assert!(config.vfs.writable_roots.is_empty(), "read-only by default");
+        assert_eq!(config.vfs.max_bytes, 50 * 1024 * 1024);
+        let error = parse(&["--vfs-root", "/no/such/dir"]).expect_err("missing root");
+        assert!(error.to_string().contains("RMCP_VFS_ROOTS"), "{error}");
+        let error = parse(&["--vfs-writable", "/no/such/dir"]).expect_err("missing root");
+        assert!(error.to_string().contains("RMCP_VFS_WRITABLE"), "{error}");
+        let error = parse(&["--vfs-max-bytes", "10"]).expect_err("tiny limit");
+        assert!(error.to_string().contains("RMCP_VFS_MAX_BYTES"), "{error}");
+        let temp = std::env::temp_dir();
+        let config = parse(&[
+            "--vfs-writable",
+            &temp.to_string_lossy(),
+            "--vfs-enabled",
+            "false",
+        ])
+        .expect("writable temp");
+        assert_eq!(config.vfs.writable_roots, [temp]);
+        assert!(!config.vfs.enabled);
+    }
+
+    #[test]
+    fn node_ids_are_checked() {
+        assert_eq!(parse(&[]).expect("no node id").http.node_id, None);
+        assert_eq!(parse(&["--node-id", ""]).expect("empty").http.node_id, None);
+        for good in ["a", "rmcp-1", "rmcp-server-0", "8001", &"x".repeat(32)] {
+            let config = parse(&["--node-id", good]).expect(good);
+            assert_eq!(config.http.node_id.as_deref(), Some(good));
+        }
+        for bad in [
+            "-a",
+            "Rmcp",
+            "rmcp.1",
+            "rmcp_1",
+            "a b",
+            "é",
+            &"x".repeat(33),
+        ] {
+            let flag = format!("--node-id={bad}");
+            let error = parse(&[&flag]).expect_err(bad);
+            assert!(error.to_string().contains("RMCP_NODE_ID"), "{error}");
+        }
+    }
 }
 
 /// rmcp: statistical analysis in R over the Model Context Protocol.
@@ -83,6 +134,9 @@ pub enum Command {
     Start(StartArgs),
     /// Serve MCP over HTTP (Streamable HTTP at /mcp, legacy SSE at /mcp/sse, /health, /metrics).
     ServeHttp(ServeHttpArgs),
+    /// A sandboxed R worker for one session's free-form R (started by the server).
+    #[command(hide = true)]
+    Worker(WorkerArgs),
 }
 
 /// Flags shared by every command that runs the R engine.
@@ -100,12 +154,73 @@ pub struct EngineArgs {
     /// Log level: error, warn, info, debug, trace.
     #[arg(long, env = "RMCP_LOG_LEVEL", default_value = "info")]
     pub log_level: String,
-    /// Let tools read and write files through the virtual filesystem.
-    #[arg(long, env = "RMCP_VFS_ENABLED", default_value_t = false, action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true")]
+    /// Let tools read and write files through the virtual filesystem (the sandbox).
+    #[arg(long, env = "RMCP_VFS_ENABLED", default_value_t = true, action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true")]
     pub vfs_enabled: bool,
+    /// Folders clients may read below, besides the working directory (repeatable; RMCP_VFS_ROOTS is comma-separated).
+    #[arg(long = "vfs-root", env = "RMCP_VFS_ROOTS", value_delimiter = ',')]
+    pub vfs_roots: Vec<PathBuf>,
+    /// Folders clients may also write below without an approval (repeatable; RMCP_VFS_WRITABLE is comma-separated).
+    #[arg(
+        long = "vfs-writable",
+        env = "RMCP_VFS_WRITABLE",
+        value_delimiter = ','
+    )]
+    pub vfs_writable: Vec<PathBuf>,
+    /// Largest file the sandbox reads or writes, in bytes.
+    #[arg(long, env = "RMCP_VFS_MAX_BYTES", default_value_t = crate::vfs::DEFAULT_MAX_BYTES)]
+    pub vfs_max_bytes: u64,
     /// Seconds in-flight calls get to finish at shutdown before they are cancelled.
     #[arg(long, env = "RMCP_SHUTDOWN_GRACE", default_value_t = 10.0)]
     pub shutdown_grace: f64,
+    /// Warm R worker processes kept ready for free-form R (execute_r_analysis).
+    #[arg(long, env = "RMCP_WORKERS", default_value_t = 2)]
+    pub workers: usize,
+    /// Most sessions holding an R worker at once; past it the longest-idle one is reset.
+    #[arg(long, env = "RMCP_MAX_WORKERS", default_value_t = 16)]
+    pub max_workers: usize,
+    /// Memory cap of one session's R worker, in MiB.
+    #[arg(long, env = "RMCP_WORKER_MEMORY_MB", default_value_t = 2048)]
+    pub worker_memory_mb: u64,
+    /// CPU seconds one session's R worker may use over its life.
+    #[arg(long, env = "RMCP_WORKER_CPU_SECONDS", default_value_t = 3600)]
+    pub worker_cpu_seconds: u64,
+    /// Seconds a session's R worker may sit idle before it and its workspace are freed.
+    #[arg(long, env = "RMCP_WORKER_IDLE_TTL", default_value_t = 1800.0)]
+    pub worker_idle_ttl: f64,
+    /// Serve free-form R even when the worker sandbox (landlock, seccomp) is incomplete.
+    #[arg(long, env = "RMCP_ALLOW_WEAK_SANDBOX", default_value_t = false, action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true")]
+    pub allow_weak_sandbox: bool,
+}
+
+/// Flags of `rmcp worker`, set by the server that spawns it.
+#[derive(Debug, Args, Clone)]
+pub struct WorkerArgs {
+    /// The channel to the server (only 0: the socket arrives as stdin).
+    #[arg(long)]
+    pub channel_fd: i32,
+    /// The worker's private folder: working directory, home and temp.
+    #[arg(long)]
+    pub dir: PathBuf,
+    /// The server's pid: the worker exits if it is not its parent.
+    #[arg(long)]
+    pub parent_pid: u32,
+    #[arg(long, default_value_t = 2048)]
+    pub memory_mb: u64,
+    #[arg(long, default_value_t = 3600)]
+    pub cpu_seconds: u64,
+    #[arg(long, default_value_t = 1024)]
+    pub max_file_mb: u64,
+    /// Extra folders R may read (repeatable).
+    #[arg(long = "read-root")]
+    pub read_roots: Vec<PathBuf>,
+    /// Extra folders R may write (repeatable).
+    #[arg(long = "write-root")]
+    pub write_roots: Vec<PathBuf>,
+    #[arg(long, default_value_t = 8 << 20)]
+    pub max_reply_bytes: usize,
+    #[arg(long, default_value = "warn")]
+    pub log_level: String,
 }
 
 #[derive(Debug, Args, Clone)]
@@ -154,6 +269,11 @@ pub struct ServeHttpArgs {
     /// Requests a client may make in a burst.
     #[arg(long, env = "RMCP_RATE_BURST", default_value_t = 200)]
     pub rate_burst: u32,
+    /// This process's name in the session ids it issues (`<node-id>.<random>`),
+    /// so a proxy can route each session to the replica that holds it: 1 to 32
+    /// of a-z, 0-9 and "-", starting with a letter or digit. Unset: plain ids.
+    #[arg(long, env = "RMCP_NODE_ID")]
+    pub node_id: Option<String>,
     /// Serve the conformance suite's test tools, prompts and resources.
     #[arg(long, default_value_t = false)]
     pub conformance_fixtures: bool,
@@ -190,6 +310,9 @@ pub struct HttpConfig {
     pub keep_alive: Duration,
     /// `retry:` hint (ms) on event streams.
     pub sse_retry_ms: u64,
+    /// Prefix of the session ids this process issues, so a proxy in front of
+    /// several replicas can route a session by its id (`RMCP_NODE_ID`).
+    pub node_id: Option<String>,
 }
 
 impl HttpConfig {
@@ -207,6 +330,7 @@ impl HttpConfig {
             shutdown_grace: Duration::from_secs(10),
             keep_alive: Duration::from_secs(15),
             sse_retry_ms: 500,
+            node_id: None,
         }
     }
 }
@@ -219,7 +343,11 @@ pub struct Config {
     pub engine: EngineConfig,
     pub http: HttpConfig,
     pub vfs_enabled: bool,
+    /// The file sandbox: roots, writable roots, size limit.
+    pub vfs: VfsConfig,
     pub conformance_fixtures: bool,
+    /// Sandboxed R workers for free-form R.
+    pub workers: WorkerConfig,
 }
 
 /// Checked settings of `rmcp start` (stdio).
@@ -228,8 +356,12 @@ pub struct StdioConfig {
     pub log_level: log::LevelFilter,
     pub engine: EngineConfig,
     pub vfs_enabled: bool,
+    /// The file sandbox: roots, writable roots, size limit.
+    pub vfs: VfsConfig,
     pub shutdown_grace: Duration,
     pub conformance_fixtures: bool,
+    /// Sandboxed R workers for free-form R.
+    pub workers: WorkerConfig,
 }
 
 impl StdioConfig {
@@ -238,12 +370,14 @@ impl StdioConfig {
             log_level: parse_log_level(&args.engine.log_level)?,
             engine: engine_config(&args.engine)?,
             vfs_enabled: args.engine.vfs_enabled,
+            vfs: vfs_config(&args.engine)?,
             shutdown_grace: seconds(
                 "RMCP_SHUTDOWN_GRACE / --shutdown-grace",
                 args.engine.shutdown_grace,
                 0.0,
             )?,
             conformance_fixtures: args.conformance_fixtures,
+            workers: worker_config(&args.engine)?,
         })
     }
 }
@@ -318,6 +452,17 @@ impl Config {
                     .into(),
             });
         }
+        let node_id = match args.node_id.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(node_id) if is_node_id(node_id) => Some(node_id.to_string()),
+            Some(node_id) => {
+                return Err(ConfigError::Invalid {
+                    setting: "RMCP_NODE_ID / --node-id",
+                    value: node_id.to_string(),
+                    reason: "expected 1 to 32 of a-z, 0-9 and \"-\", starting with a letter or digit (e.g. rmcp-1)".into(),
+                })
+            }
+        };
         let http = HttpConfig {
             listen,
             api_keys,
@@ -332,6 +477,7 @@ impl Config {
                 args.engine.shutdown_grace,
                 0.0,
             )?,
+            node_id,
             ..HttpConfig::local(listen)
         };
         Ok(Config {
@@ -340,9 +486,62 @@ impl Config {
             engine: engine_config(&args.engine)?,
             http,
             vfs_enabled: args.engine.vfs_enabled,
+            vfs: vfs_config(&args.engine)?,
             conformance_fixtures: args.conformance_fixtures,
+            workers: worker_config(&args.engine)?,
         })
     }
+}
+
+/// Whether `text` matches `^[a-z0-9][a-z0-9-]{0,31}$`: usable in a session id
+/// (visible ASCII, no `.`, which separates it from the random part), in an
+/// nginx upstream name and as a Kubernetes pod name.
+fn is_node_id(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    (1..=32).contains(&bytes.len())
+        && bytes[0] != b'-'
+        && bytes
+            .iter()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'-')
+}
+
+/// Checked sandbox settings: the working directory is the first read root;
+/// every configured root must be an existing directory.
+pub fn vfs_config(args: &EngineArgs) -> Result<VfsConfig, ConfigError> {
+    let working = std::env::current_dir().map_err(|error| ConfigError::Invalid {
+        setting: "working directory",
+        value: String::new(),
+        reason: format!("cannot read the working directory for the file sandbox: {error}"),
+    })?;
+    let check = |setting: &'static str, paths: &[PathBuf]| -> Result<Vec<PathBuf>, ConfigError> {
+        let mut checked = Vec::new();
+        for path in paths.iter().filter(|p| !p.as_os_str().is_empty()) {
+            if !path.is_dir() {
+                return Err(ConfigError::Invalid {
+                    setting,
+                    value: path.display().to_string(),
+                    reason: "expected an existing directory".into(),
+                });
+            }
+            checked.push(path.clone());
+        }
+        Ok(checked)
+    };
+    if args.vfs_max_bytes < 1024 {
+        return Err(ConfigError::Invalid {
+            setting: "RMCP_VFS_MAX_BYTES / --vfs-max-bytes",
+            value: args.vfs_max_bytes.to_string(),
+            reason: "expected at least 1024 bytes".into(),
+        });
+    }
+    let mut read_roots = vec![working];
+    read_roots.extend(check("RMCP_VFS_ROOTS / --vfs-root", &args.vfs_roots)?);
+    Ok(VfsConfig {
+        enabled: args.vfs_enabled,
+        read_roots,
+        writable_roots: check("RMCP_VFS_WRITABLE / --vfs-writable", &args.vfs_writable)?,
+        max_bytes: args.vfs_max_bytes,
+    })
 }
 
 /// A number of seconds, at least `min`, at most a day.
@@ -363,6 +562,65 @@ pub fn parse_log_level(text: &str) -> Result<log::LevelFilter, ConfigError> {
         setting: "RMCP_LOG_LEVEL / --log-level",
         value: text.to_string(),
         reason: "expected one of off, error, warn, info, debug, trace".into(),
+    })
+}
+
+/// Checked worker settings; the worker binary is this program.
+pub fn worker_config(args: &EngineArgs) -> Result<WorkerConfig, ConfigError> {
+    let invalid = |setting: &'static str, value: String, reason: &str| ConfigError::Invalid {
+        setting,
+        value,
+        reason: reason.into(),
+    };
+    if args.workers > 64 {
+        return Err(invalid(
+            "RMCP_WORKERS / --workers",
+            args.workers.to_string(),
+            "expected 0 to 64 warm workers",
+        ));
+    }
+    if args.max_workers == 0 || args.max_workers > 1024 {
+        return Err(invalid(
+            "RMCP_MAX_WORKERS / --max-workers",
+            args.max_workers.to_string(),
+            "expected 1 to 1024",
+        ));
+    }
+    if !(256..=1 << 20).contains(&args.worker_memory_mb) {
+        return Err(invalid(
+            "RMCP_WORKER_MEMORY_MB / --worker-memory-mb",
+            args.worker_memory_mb.to_string(),
+            "expected 256 MiB to 1 TiB",
+        ));
+    }
+    if args.worker_cpu_seconds < 10 {
+        return Err(invalid(
+            "RMCP_WORKER_CPU_SECONDS / --worker-cpu-seconds",
+            args.worker_cpu_seconds.to_string(),
+            "expected at least 10 seconds",
+        ));
+    }
+    let binary = std::env::current_exe().map_err(|error| {
+        invalid(
+            "rmcp worker binary",
+            "current_exe".into(),
+            &format!("cannot find this program to start workers: {error}"),
+        )
+    })?;
+    Ok(WorkerConfig {
+        binary,
+        pool_size: args.workers,
+        max_workers: args.max_workers,
+        memory_mb: args.worker_memory_mb,
+        cpu_seconds: args.worker_cpu_seconds,
+        idle_ttl: seconds(
+            "RMCP_WORKER_IDLE_TTL / --worker-idle-ttl",
+            args.worker_idle_ttl,
+            1.0,
+        )?,
+        allow_weak_sandbox: args.allow_weak_sandbox,
+        log_level: args.log_level.clone(),
+        ..WorkerConfig::default()
     })
 }
 

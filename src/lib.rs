@@ -6,8 +6,12 @@
 //! JSON-RPC, sessions, dispatch, validation; knows no R and no HTTP),
 //! `tools` (the providers of tools, prompts and resources; knows no HTTP),
 //! `http` (the warp server: `/mcp`, legacy SSE, `/health`, `/metrics`),
-//! `stdio` (the stdio transport) and `metrics` (Prometheus). The binary's
-//! `main.rs` parses the command line and runs one of the transports.
+//! `stdio` (the stdio transport), `metrics` (Prometheus), `vfs` (the
+//! file sandbox every path goes through; knows no R, no MCP, no HTTP) and
+//! `worker` (sandboxed R processes for free-form R, one per session; knows
+//! no HTTP).
+//! The binary's `main.rs` parses the command line and runs one of the
+//! transports.
 
 #![deny(unsafe_code)]
 
@@ -19,3 +23,5 @@ pub mod metrics;
 pub mod r;
 pub mod stdio;
 pub mod tools;
+pub mod vfs;
+pub mod worker;

@@ -15,6 +15,12 @@ use rmcp_server::mcp::fixtures::Fixtures;
 use rmcp_server::mcp::{McpServer, ServerOptions};
 use rmcp_server::metrics::Metrics;
 use rmcp_server::r::{EngineConfig, RHandle};
+use rmcp_server::tools::catalog::Catalog;
+use rmcp_server::tools::prompts::AnalysisPrompts;
+use rmcp_server::tools::resources::ServerResources;
+use rmcp_server::tools::ToolProvider;
+use rmcp_server::vfs::{Vfs, VfsConfig};
+use rmcp_server::worker::{FreeFormR, Pool, WorkerConfig};
 
 /// Exit code for unusable configuration.
 const EXIT_CONFIG: u8 = 2;
@@ -25,6 +31,9 @@ fn main() -> ExitCode {
     // (Sys.getenv) and out of child processes. No other thread runs yet.
     std::env::remove_var("RMCP_API_KEY");
     let outcome = match cli.command {
+        // A sandboxed R worker started by a server: no logging set-up, no R
+        // here (the worker starts its own after sandboxing itself).
+        Command::Worker(args) => return rmcp_server::worker::child::run(&args),
         Command::ServeHttp(args) => match Config::from_args(&args) {
             Ok(config) => serve_http(config),
             Err(error) => return config_error(&error),
@@ -74,15 +83,43 @@ fn start(engine: EngineConfig) -> anyhow::Result<(RHandle, tokio::runtime::Runti
 }
 
 /// The protocol server with its providers: the statistics catalog on
-/// `engine`, or, for the conformance suite, its fixtures instead (so the
+/// `engine` with its file sandbox, the analysis prompts and the server's
+/// resources, or, for the conformance suite, its fixtures instead (so the
 /// suite sees exactly the tools it expects).
-fn build_server(engine: &RHandle, fixtures: bool) -> anyhow::Result<McpServer> {
+fn build_server(
+    engine: &RHandle,
+    vfs: &VfsConfig,
+    fixtures: bool,
+    workers: &WorkerConfig,
+) -> anyhow::Result<(McpServer, Option<Arc<FreeFormR>>)> {
+    let mut free_form = None;
+    let data_roots = vfs;
     let metrics = Arc::new(Metrics::new()?);
-    let mut builder = McpServer::builder(ServerOptions::default());
+    let options = ServerOptions::default();
+    let version = options.version.clone();
+    let mut builder = McpServer::builder(options);
     if !fixtures {
-        let catalog = rmcp_server::tools::catalog::shared(engine.clone())
-            .context("loading the tool catalog")?;
-        builder = builder.resources(catalog.results()).tools(catalog);
+        let vfs = Arc::new(Vfs::new(vfs).context("setting up the file sandbox")?);
+        let catalog = Arc::new(
+            Catalog::with_vfs(engine.clone(), Arc::clone(&vfs))
+                .context("loading the tool catalog")?,
+        );
+        let free = free_form_r(
+            workers,
+            data_roots,
+            catalog.clone(),
+            catalog.results(),
+            Arc::clone(&vfs),
+        )?;
+        free_form = Some(Arc::clone(&free));
+        let tools: Vec<Arc<dyn ToolProvider>> = vec![catalog.clone(), free.clone()];
+        let resources = ServerResources::new(engine.clone(), vfs, tools, version);
+        builder = builder
+            .resources(catalog.results())
+            .resources(Arc::new(resources))
+            .prompts(Arc::new(AnalysisPrompts::new()))
+            .tools(catalog)
+            .tools(free);
     } else {
         let fixtures = Fixtures::new();
         builder = builder
@@ -90,31 +127,82 @@ fn build_server(engine: &RHandle, fixtures: bool) -> anyhow::Result<McpServer> {
             .prompts(fixtures.clone())
             .resources(fixtures);
     }
-    Ok(builder.build(metrics))
+    Ok((builder.build(metrics), free_form))
+}
+
+/// The free-form R tools over a warm pool of sandboxed workers; callbacks
+/// from R reach `catalog`. Workers may read the file sandbox's roots and
+/// write its writable ones (plus directories a session is granted inside
+/// its roots). Call inside the runtime: the pool starts filling at once.
+fn free_form_r(
+    workers: &WorkerConfig,
+    data_roots: &VfsConfig,
+    catalog: Arc<Catalog>,
+    results: Arc<rmcp_server::tools::result_store::ResultStore>,
+    vfs: Arc<Vfs>,
+) -> anyhow::Result<Arc<FreeFormR>> {
+    let mut workers = workers.clone();
+    if data_roots.enabled {
+        workers.read_roots = data_roots.read_roots.clone();
+        workers.write_roots = data_roots.writable_roots.clone();
+        workers.grantable_roots = data_roots.read_roots.clone();
+    }
+    let pool = Pool::start(workers);
+    FreeFormR::new(pool, catalog, Some(results), Some(vfs))
+        .context("declaring the free-form R tools")
+}
+
+/// Frees a session's R worker when the session ends, and shows the sandbox
+/// in `/health`.
+fn wire_free_form(state: &AppState, free_form: &Arc<FreeFormR>) {
+    let hook = Arc::clone(free_form);
+    state
+        .sessions
+        .on_session_end(Arc::new(move |id: &str| hook.session_ended(id)));
+    let health = Arc::clone(free_form);
+    state.report_sandbox(Arc::new(move || health.health()));
 }
 
 fn serve_http(config: Config) -> anyhow::Result<()> {
     init_logging(config.log_level);
     let (engine, runtime) = start(config.engine.clone())?;
-    let mcp = build_server(&engine, config.conformance_fixtures)?;
+    let (mcp, free_form) = {
+        let _context = runtime.enter();
+        build_server(
+            &engine,
+            &config.vfs,
+            config.conformance_fixtures,
+            &config.workers,
+        )?
+    };
     runtime.block_on(async {
         let listener = tokio::net::TcpListener::bind(config.listen)
             .await
             .with_context(|| format!("binding {}", config.listen))?;
         let address = listener.local_addr().context("reading the bound address")?;
         log::info!(
-            "rmcp serving MCP on http://{address}/mcp ({} tools{})",
+            "rmcp serving MCP on http://{address}/mcp ({} tools{}, {})",
             mcp.tool_count(),
             if config.http.api_keys.is_empty() {
                 ", no authentication"
             } else {
                 ", bearer authentication"
+            },
+            match &config.http.node_id {
+                Some(node_id) => format!("node id {node_id}: session ids {node_id}.<random>"),
+                None => "no node id: plain session ids".to_string(),
             }
         );
         let mut http_config = config.http.clone();
         http_config.listen = address;
         let state = AppState::new(mcp, Some(engine.clone()), http_config);
+        if let Some(free_form) = &free_form {
+            wire_free_form(&state, free_form);
+        }
         http::serve(listener, state, shutdown_signal()).await;
+        if let Some(free_form) = &free_form {
+            free_form.shutdown();
+        }
         anyhow::Ok(())
     })?;
     log::info!("shutting down the R engine");
@@ -126,7 +214,15 @@ fn serve_http(config: Config) -> anyhow::Result<()> {
 fn serve_stdio(config: StdioConfig) -> anyhow::Result<()> {
     init_logging(config.log_level);
     let (engine, runtime) = start(config.engine.clone())?;
-    let mcp = build_server(&engine, config.conformance_fixtures)?;
+    let (mcp, free_form) = {
+        let _context = runtime.enter();
+        build_server(
+            &engine,
+            &config.vfs,
+            config.conformance_fixtures,
+            &config.workers,
+        )?
+    };
     runtime.block_on(async {
         log::info!("rmcp serving MCP on stdio ({} tools)", mcp.tool_count());
         rmcp_server::stdio::serve(
@@ -137,6 +233,9 @@ fn serve_stdio(config: StdioConfig) -> anyhow::Result<()> {
             config.shutdown_grace,
         )
         .await;
+        if let Some(free_form) = &free_form {
+            free_form.shutdown();
+        }
     });
     engine.shutdown(Duration::from_secs(10));
     // stdin's blocking reader thread may still wait for input; do not join it.

@@ -26,7 +26,7 @@ fn mtcars() -> Value {
     })
 }
 
-/// tools/list advertises the 29 analysis tools with input and output
+/// tools/list advertises the 42 analysis tools with input and output
 /// schemas and read-only annotations.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tools_are_listed_with_schemas() {
@@ -49,7 +49,7 @@ async fn tools_are_listed_with_schemas() {
         .iter()
         .filter(|t| t["_meta"]["rmcp/category"].is_string())
         .count();
-    assert_eq!(catalog_tools, 29);
+    assert_eq!(catalog_tools, 42);
 }
 
 /// linear_model over HTTP gives R's coefficients (lm(mpg ~ wt, mtcars):

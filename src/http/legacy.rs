@@ -54,7 +54,7 @@ pub fn message(state: &AppState, query: &str, body: Bytes, info: &mut RequestInf
         return reply::rpc_error(
             StatusCode::NOT_FOUND,
             code::INVALID_REQUEST.0,
-            "session not found: open GET /mcp/sse and post to the endpoint it names",
+            "session not found: it expired, was ended, or the server that held it stopped; open GET /mcp/sse again and post to the endpoint it names",
         );
     };
     let sink: Outbound = Arc::new(HubSink {

@@ -57,7 +57,12 @@ pub struct Inner {
     calls: CancellationToken,
     /// Tasks answering on event streams, awaited at shutdown.
     tasks: TaskTracker,
+    /// What `/health` shows as `sandbox`: the free-form R workers' layers.
+    sandbox: std::sync::OnceLock<SandboxReporter>,
 }
+
+/// Produces the `sandbox` object of `/health`.
+pub type SandboxReporter = Arc<dyn Fn() -> Value + Send + Sync>;
 
 impl std::ops::Deref for AppState {
     type Target = Inner;
@@ -71,7 +76,8 @@ impl AppState {
         let calls = CancellationToken::new();
         AppState {
             inner: Arc::new(Inner {
-                sessions: SessionStore::new(config.max_sessions, config.session_ttl, calls.clone()),
+                sessions: SessionStore::new(config.max_sessions, config.session_ttl, calls.clone())
+                    .with_node_id(config.node_id.as_deref()),
                 limiter: guard::RateLimiter::new(config.rate_limit, config.rate_burst),
                 mcp,
                 engine,
@@ -79,6 +85,7 @@ impl AppState {
                 closing: CancellationToken::new(),
                 calls,
                 tasks: TaskTracker::new(),
+                sandbox: std::sync::OnceLock::new(),
             }),
         }
     }
@@ -94,6 +101,11 @@ impl AppState {
             Some(engine),
             HttpConfig::local(SocketAddr::from(([127, 0, 0, 1], 0))),
         )
+    }
+
+    /// Has `/health` show `reporter`'s object as `sandbox` (set once).
+    pub fn report_sandbox(&self, reporter: SandboxReporter) {
+        let _ = self.sandbox.set(reporter);
     }
 
     /// Starts shutting down: refuse new requests, close standalone streams,
@@ -351,6 +363,7 @@ fn health(state: &AppState) -> Response {
         "tools": state.mcp.tool_count(),
         "sessions": state.sessions.len(),
         "r": engine,
+        "sandbox": state.sandbox.get().map(|report| report()),
     });
     reply::json(status, &body)
 }

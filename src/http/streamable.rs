@@ -76,7 +76,7 @@ fn session(state: &AppState, headers: &HeaderMap) -> Result<Arc<Session>, Refusa
         Some(session) if session.kind == SessionKind::Standard => Ok(session),
         _ => Err(Refusal::new(
             StatusCode::NOT_FOUND,
-            "session not found: it expired or was ended; initialize a new session".into(),
+            "session not found: it expired, was ended, or the server that held it stopped; send initialize to start a new session".into(),
         )),
     }
 }

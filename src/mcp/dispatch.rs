@@ -63,7 +63,11 @@ impl McpServer {
     ) -> Result<Value, ErrorData> {
         let method = request.method.as_str();
         if method == "initialize" {
-            return self.initialize(session, &request.params);
+            let result = self.initialize(session, &request.params);
+            if result.is_ok() {
+                self.inner.notifier.register(session, &outbound);
+            }
+            return result;
         }
         if session.handshake().is_none() && method != "ping" {
             return Err(jsonrpc::error(
@@ -200,7 +204,7 @@ impl McpServer {
             "capabilities": {
                 "tools": {"listChanged": false},
                 "prompts": {"listChanged": false},
-                "resources": {"subscribe": true, "listChanged": false},
+                "resources": {"subscribe": true, "listChanged": true},
                 "logging": {},
                 "completions": {},
             },

@@ -11,6 +11,8 @@
 //! - `call`: `tools/call` (validation, progress, cancellation, the client
 //!   peer a tool uses for logs, sampling and elicitation).
 //! - `validate`: JSON Schema checks of tool arguments.
+//! - `notify`: resource notifications (updated, list changed) for the
+//!   sessions that want them.
 //! - `fixtures`: the conformance suite's tools, prompts and resources.
 //!
 //! It knows no R and no HTTP: tools come from [`ToolProvider`]s, and the
@@ -20,6 +22,7 @@ mod call;
 mod dispatch;
 pub mod fixtures;
 pub mod jsonrpc;
+mod notify;
 pub mod session;
 pub mod stream;
 pub mod validate;
@@ -91,6 +94,8 @@ struct Inner {
     resource_providers: Vec<Arc<dyn ResourceProvider>>,
     validators: validate::Validators,
     metrics: Arc<Metrics>,
+    /// Sends resource notifications to the initialized sessions.
+    notifier: Arc<notify::Notifier>,
 }
 
 /// The protocol engine shared by every transport and session.
@@ -172,6 +177,10 @@ impl McpServerBuilder {
             .collect();
         let listed: Vec<Tool> = tools.iter().map(|entry| entry.tool.clone()).collect();
         let validators = validate::Validators::compile(&listed);
+        let notifier = Arc::new(notify::Notifier::default());
+        for provider in &self.resources {
+            provider.listen(Arc::clone(&notifier) as Arc<dyn crate::tools::ResourceListener>);
+        }
         McpServer {
             inner: Arc::new(Inner {
                 options: self.options,
@@ -182,6 +191,7 @@ impl McpServerBuilder {
                 resource_providers: self.resources,
                 validators,
                 metrics,
+                notifier,
             }),
         }
     }

@@ -4,6 +4,11 @@
 //! [`SessionStore`] that issues ids from the OS CSPRNG, caps their number and
 //! expires idle ones.
 //!
+//! With a node id (`RMCP_NODE_ID`), ids are `<node-id>.<32 hex digits>`, so a
+//! proxy in front of several processes can send every request of a session
+//! to the process that holds it by looking at the id alone (deploy/README.md,
+//! "Scaling and sessions").
+//!
 //! It knows no transport: HTTP keys sessions by `Mcp-Session-Id`, stdio has
 //! exactly one.
 
@@ -241,7 +246,18 @@ pub struct SessionStore {
     idle_ttl: Duration,
     /// Parent of every session's token (server shutdown cancels it).
     root: CancellationToken,
+    /// Prefix of every id this store issues, naming this process to a proxy
+    /// that routes sessions by id; `None` for plain random ids.
+    node_id: Option<Arc<str>>,
+
+    /// Told the id of every session that ends (DELETE, idle expiry,
+    /// eviction, clear), so providers free what they keep per session.
+    end_hooks: Mutex<Vec<SessionEndHook>>,
 }
+
+/// A function told the id of a session that ended; see
+/// [`SessionStore::on_session_end`].
+pub type SessionEndHook = Arc<dyn Fn(&str) + Send + Sync>;
 
 impl SessionStore {
     pub fn new(max_sessions: usize, idle_ttl: Duration, root: CancellationToken) -> SessionStore {
@@ -250,13 +266,38 @@ impl SessionStore {
             max_sessions: max_sessions.max(1),
             idle_ttl,
             root,
+            node_id: None,
+            end_hooks: Mutex::new(Vec::new()),
         }
+    }
+
+    /// Registers `hook`, called (outside the store's lock) with the id of
+    /// every session that ends from now on.
+    pub fn on_session_end(&self, hook: SessionEndHook) {
+        lock(&self.end_hooks).push(hook);
+    }
+
+    fn ended(&self, ids: &[String]) {
+        let hooks = lock(&self.end_hooks).clone();
+        for id in ids {
+            for hook in &hooks {
+                hook(id);
+            }
+        }
+    }
+
+    /// Issues ids `<node_id>.<random>` instead of plain random ones. The
+    /// caller checks `node_id` (config: `^[a-z0-9][a-z0-9-]{0,31}$`, no dot).
+    pub fn with_node_id(mut self, node_id: Option<&str>) -> SessionStore {
+        self.node_id = node_id.map(Arc::from);
+        self
     }
 
     /// Creates a session with a new random id, evicting the longest-idle
     /// session without calls in flight when the store is full.
     pub fn create(&self, kind: SessionKind) -> Result<Arc<Session>, SessionError> {
-        let id = new_session_id()?;
+        let id = new_session_id(self.node_id.as_deref())?;
+        let mut evicted = None;
         let mut sessions = lock(&self.sessions);
         if sessions.len() >= self.max_sessions {
             let victim = sessions
@@ -272,6 +313,7 @@ impl SessionStore {
                             self.max_sessions
                         );
                         session.close();
+                        evicted = Some(victim);
                     }
                 }
                 None => {
@@ -283,6 +325,10 @@ impl SessionStore {
         }
         let session = Arc::new(Session::new(id.clone(), kind, &self.root));
         sessions.insert(id, Arc::clone(&session));
+        drop(sessions);
+        if let Some(evicted) = evicted {
+            self.ended(&[evicted]);
+        }
         Ok(session)
     }
 
@@ -299,6 +345,7 @@ impl SessionStore {
         match removed {
             Some(session) => {
                 session.close();
+                self.ended(&[session.id.to_string()]);
                 true
             }
             None => false,
@@ -311,6 +358,8 @@ impl SessionStore {
         for session in &drained {
             session.close();
         }
+        let ids: Vec<String> = drained.iter().map(|s| s.id.to_string()).collect();
+        self.ended(&ids);
         drained.len()
     }
 
@@ -348,11 +397,16 @@ impl SessionStore {
     }
 }
 
-/// 128 bits from the OS CSPRNG, hex-encoded (visible ASCII, as the spec asks).
-fn new_session_id() -> Result<String, SessionError> {
+/// 128 bits from the OS CSPRNG, hex-encoded (visible ASCII, as the spec
+/// asks), after `<node_id>.` when the process has a node id.
+fn new_session_id(node_id: Option<&str>) -> Result<String, SessionError> {
     let mut bytes = [0u8; 16];
     getrandom::fill(&mut bytes).map_err(|error| SessionError::Random(error.to_string()))?;
-    Ok(bytes.iter().map(|byte| format!("{byte:02x}")).collect())
+    let random: String = bytes.iter().map(|byte| format!("{byte:02x}")).collect();
+    Ok(match node_id {
+        Some(node_id) => format!("{node_id}.{random}"),
+        None => random,
+    })
 }
 
 #[cfg(test)]
@@ -372,6 +426,51 @@ mod tests {
         assert!(store.get(&first.id).is_none());
         assert!(first.cancel.is_cancelled());
         assert!(store.get(&second.id).is_some());
+    }
+
+    /// A replica with a node id names itself in every id it issues, so a
+    /// proxy can route the session's later requests back to it.
+    #[test]
+    fn ids_carry_the_node_id_when_there_is_one() {
+        let store = SessionStore::new(10, Duration::from_secs(60), CancellationToken::new())
+            .with_node_id(Some("rmcp-2"));
+        let first = store.create(SessionKind::Standard).expect("first");
+        let second = store.create(SessionKind::LegacySse).expect("second");
+        assert_ne!(first.id, second.id);
+        for id in [&first.id, &second.id] {
+            let (node, random) = id.split_once('.').expect("node.random");
+            assert_eq!(node, "rmcp-2");
+            assert_eq!(random.len(), 32, "{id}");
+            assert!(random
+                .bytes()
+                .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()));
+            assert!(id.bytes().all(|b| (0x21..=0x7e).contains(&b)), "{id}");
+        }
+        assert!(store.get(&first.id).is_some());
+        let plain = new_session_id(None).expect("plain id");
+        assert_eq!(plain.len(), 32);
+        assert!(!plain.contains('.'));
+    }
+
+    /// Providers hear of every session that ends: removed, evicted or
+    /// cleared.
+    #[test]
+    fn ending_sessions_are_announced() {
+        let store = SessionStore::new(2, Duration::from_secs(60), CancellationToken::new());
+        let ended = Arc::new(Mutex::new(Vec::<String>::new()));
+        let seen = Arc::clone(&ended);
+        store.on_session_end(Arc::new(move |id: &str| lock(&seen).push(id.to_string())));
+        let first = store.create(SessionKind::Standard).expect("first");
+        let second = store.create(SessionKind::Standard).expect("second");
+        assert!(store.remove(&first.id));
+        std::thread::sleep(Duration::from_millis(5));
+        let third = store.create(SessionKind::Standard).expect("third");
+        let fourth = store.create(SessionKind::Standard).expect("fourth evicts");
+        assert_eq!(store.clear(), 2);
+        let ended = lock(&ended).clone();
+        assert_eq!(&ended[..2], &[first.id.to_string(), second.id.to_string()]);
+        assert!(ended[2..].contains(&third.id.to_string()));
+        assert!(ended[2..].contains(&fourth.id.to_string()));
     }
 
     #[test]

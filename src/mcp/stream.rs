@@ -28,6 +28,12 @@ pub trait MessageSink: Send + Sync {
     fn connected(&self) -> bool {
         true
     }
+    /// Where messages that belong to no request (resource notifications)
+    /// go for the rest of the session, when that is not this sink (a
+    /// request's own event stream); `None` means this sink itself.
+    fn session_sink(&self) -> Option<Outbound> {
+        None
+    }
 }
 
 /// A shared sink.
@@ -268,6 +274,12 @@ impl MessageSink for HubSink {
     }
     fn connected(&self) -> bool {
         self.stream != 0 || self.hub.has_subscriber(0)
+    }
+    fn session_sink(&self) -> Option<Outbound> {
+        Some(Arc::new(HubSink {
+            hub: Arc::clone(&self.hub),
+            stream: 0,
+        }))
     }
 }
 

@@ -8,6 +8,11 @@
 //! markdown as text, `image_data` as a PNG image block, the rest as
 //! `structuredContent` conformed to the published output schema.
 //!
+//! Path arguments (`file_path` of the file and plot tools) go through the
+//! sandbox ([`crate::vfs::Vfs`]) first; R only ever sees private staged
+//! paths, and written files are put in place only after R succeeded
+//! (`prepare`).
+//!
 //! It knows nothing about HTTP or JSON-RPC.
 
 use std::collections::HashMap;
@@ -17,11 +22,13 @@ use futures::future::BoxFuture;
 use rmcp::model::{CallToolResult, Tool};
 use serde_json::{json, Map, Value};
 
+use super::prepare;
 use super::result::{shape_reply, tool_error};
 use super::result_store::ResultStore;
 use super::spec::ToolSpec;
 use super::{CallContext, ToolProvider};
 use crate::r::{Job, RHandle};
+use crate::vfs::{Vfs, VfsConfig};
 
 /// Tools whose results depend on random numbers: each call is seeded, so the
 /// same arguments give the same answer.
@@ -44,6 +51,9 @@ pub enum CatalogError {
         tool: &'static str,
         source: serde_json::Error,
     },
+    /// The default sandbox (the working directory) could not be set up.
+    #[error("cannot set up the file sandbox: {0}")]
+    Vfs(std::io::Error),
 }
 
 /// Every catalog tool's declaration, sorted by name.
@@ -51,6 +61,9 @@ pub(crate) fn specs() -> Vec<&'static ToolSpec> {
     let mut all: Vec<&'static ToolSpec> = [
         super::descriptive::TOOLS,
         super::econometrics::TOOLS,
+        super::fileops::TOOLS,
+        super::formula_builder::TOOLS,
+        super::helpers::TOOLS,
         super::machine_learning::TOOLS,
         super::regression::TOOLS,
         super::statistical_tests::TOOLS,
@@ -125,11 +138,20 @@ pub struct Catalog {
     results: Arc<ResultStore>,
     entries: Vec<Entry>,
     by_name: HashMap<&'static str, usize>,
+    /// The sandbox every path argument goes through.
+    vfs: Arc<Vfs>,
 }
 
 impl Catalog {
-    /// Builds the catalog: parses every declaration once.
+    /// Builds the catalog with the default sandbox: the working directory,
+    /// read-only.
     pub fn new(engine: RHandle) -> Result<Catalog, CatalogError> {
+        let vfs = Vfs::new(&VfsConfig::working_directory()).map_err(CatalogError::Vfs)?;
+        Catalog::with_vfs(engine, Arc::new(vfs))
+    }
+
+    /// Builds the catalog on sandbox `vfs`: parses every declaration once.
+    pub fn with_vfs(engine: RHandle, vfs: Arc<Vfs>) -> Result<Catalog, CatalogError> {
         let mut entries = Vec::new();
         for spec in specs() {
             entries.push(entry(spec)?);
@@ -144,17 +166,26 @@ impl Catalog {
             results: Arc::new(ResultStore::new()),
             entries,
             by_name,
+            vfs,
         })
     }
 
     async fn run(&self, entry: &Entry, arguments: Value, context: CallContext) -> CallToolResult {
         let name = entry.spec.name;
-        let Value::Object(arguments) = arguments else {
+        let Value::Object(mut arguments) = arguments else {
             return tool_error(name, "arguments must be a JSON object");
         };
         if let Err(message) = check_tables(&arguments, &entry.tables) {
             return tool_error(name, &message);
         }
+        if let Err(message) = prepare::check(entry.spec, &arguments) {
+            return tool_error(name, &message);
+        }
+        let staged =
+            match prepare::stage(entry.spec, &mut arguments, &self.vfs, &context.session_id) {
+                Ok(staged) => staged,
+                Err(message) => return tool_error(name, &message),
+            };
         let request = json!({
             "tool": entry.spec.r_function,
             "formulas": entry.formulas,
@@ -175,8 +206,20 @@ impl Catalog {
             ticker.finish();
         }
         match outcome {
-            Ok(reply) => shape_reply(name, reply, entry.output_schema.as_ref(), &self.results),
-            Err(error) => tool_error(name, &super::result::describe_engine_error(&error)),
+            Ok(reply) => {
+                let result = shape_reply(name, reply, entry.output_schema.as_ref(), &self.results);
+                if result.is_error == Some(true) {
+                    return result;
+                }
+                match staged.commit(&self.vfs) {
+                    Ok(()) => result,
+                    Err(message) => tool_error(name, &message),
+                }
+            }
+            Err(error) => tool_error(
+                name,
+                &staged.scrub(&super::result::describe_engine_error(&error)),
+            ),
         }
     }
 }
@@ -348,6 +391,11 @@ impl Catalog {
     /// provider so clients can read large results.
     pub fn results(&self) -> Arc<ResultStore> {
         Arc::clone(&self.results)
+    }
+
+    /// The sandbox the catalog checks paths with.
+    pub fn vfs(&self) -> Arc<Vfs> {
+        Arc::clone(&self.vfs)
     }
 }
 

@@ -14,12 +14,21 @@
 //! (log messages, sampling, elicitation) through [`ClientPeer`].
 
 pub mod catalog;
+mod prepare;
+pub mod prompts;
+pub mod resources;
 mod result;
 pub mod result_store;
 mod spec;
 
+pub(crate) mod bidirectional;
 mod descriptive;
 mod econometrics;
+mod fileops;
+pub(crate) mod flexible_r;
+mod formula_builder;
+mod helpers;
+pub(crate) mod introspection;
 mod machine_learning;
 mod regression;
 mod statistical_tests;
@@ -204,4 +213,23 @@ pub trait ResourceProvider: Send + Sync {
         let _ = (uri_template, argument, value);
         None
     }
+
+    /// Gives the provider the listener to tell when its resources change
+    /// (called once, when the server is built). The default ignores it:
+    /// the provider's resources never change.
+    fn listen(&self, listener: Arc<dyn ResourceListener>) {
+        let _ = listener;
+    }
+}
+
+/// Told by resource providers when resources change; the protocol layer
+/// turns that into notifications for the sessions that asked for them.
+pub trait ResourceListener: Send + Sync {
+    /// The resource at `uri` changed (`notifications/resources/updated`,
+    /// sent to sessions subscribed to `uri`).
+    fn updated(&self, uri: &str);
+
+    /// The list of resources changed
+    /// (`notifications/resources/list_changed`, sent to every session).
+    fn list_changed(&self);
 }

@@ -1,0 +1,252 @@
+//! `cargo bench --bench free_form_r`: free-form R in a sandboxed worker.
+//!
+//! Measures execute_r_analysis of a small expression through the full HTTP
+//! path (client → warp → MCP → worker channel → R in the worker and back)
+//! with a warm worker, the same request straight to the worker (no HTTP),
+//! and the cost of replacing a worker: spawn to ready (sandbox applied, R
+//! started and warmed up), and the first call of a session whose worker
+//! died (served by a warm one from the pool).
+//!
+//! Prints a markdown table and writes it to `benches/results/free_form_r.md`.
+//! Target: p50 ≤ 2 ms through HTTP with a warm worker.
+
+use std::fmt::Write as _;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use rmcp_server::config::HttpConfig;
+use rmcp_server::http::{self, AppState};
+use rmcp_server::mcp::{McpServer, ServerOptions};
+use rmcp_server::metrics::Metrics;
+use rmcp_server::r::{EngineConfig, RHandle};
+use rmcp_server::tools::catalog::Catalog;
+use rmcp_server::worker::protocol::Op;
+use rmcp_server::worker::{FreeFormR, Pool, WorkerConfig};
+use serde_json::{json, Value};
+use tokio_util::sync::CancellationToken;
+
+const CALLS: usize = 1000;
+const WARMUP: usize = 50;
+const SPAWNS: usize = 8;
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[index.min(sorted.len() - 1)]
+}
+
+fn millis(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e3
+}
+
+/// One MCP session over HTTP.
+struct Session {
+    http: reqwest::Client,
+    url: String,
+    id: String,
+}
+
+impl Session {
+    async fn open(url: &str) -> Session {
+        let http = reqwest::Client::new();
+        let response = http
+            .post(url)
+            .header("content-type", "application/json")
+            .header("accept", "application/json, text/event-stream")
+            .body(
+                json!({"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {
+                "protocolVersion": "2025-11-25", "capabilities": {},
+                "clientInfo": {"name": "bench", "version": "1"}}})
+                .to_string(),
+            )
+            .send()
+            .await
+            .expect("initialize");
+        let id = response.headers()["mcp-session-id"]
+            .to_str()
+            .expect("ascii")
+            .to_string();
+        Session {
+            http,
+            url: url.to_string(),
+            id,
+        }
+    }
+
+    async fn run(&self, code: &str) -> Value {
+        let body = json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {
+            "name": "execute_r_analysis",
+            "arguments": {"r_code": code, "description": "bench", "timeout_seconds": 5}}});
+        let reply: Value = self
+            .http
+            .post(&self.url)
+            .header("content-type", "application/json")
+            .header("accept", "application/json")
+            .header("mcp-session-id", &self.id)
+            .header("mcp-protocol-version", "2025-11-25")
+            .body(body.to_string())
+            .send()
+            .await
+            .expect("call")
+            .json()
+            .await
+            .expect("json");
+        reply["result"].clone()
+    }
+}
+
+fn main() {
+    let engine = RHandle::start(EngineConfig::default()).expect("R starts");
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let table = runtime.block_on(measure(engine.clone()));
+    print!("{table}");
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("benches/results/free_form_r.md");
+    if let Some(dir) = path.parent() {
+        let _ = std::fs::create_dir_all(dir);
+    }
+    let _ = std::fs::write(&path, &table);
+    engine.shutdown(Duration::from_secs(5));
+}
+
+async fn measure(engine: RHandle) -> String {
+    let config = WorkerConfig {
+        binary: PathBuf::from(env!("CARGO_BIN_EXE_rmcp")),
+        pool_size: 2,
+        base_dir: std::env::temp_dir().join(format!("rmcp-bench-workers-{}", std::process::id())),
+        ..WorkerConfig::default()
+    };
+    let pool = Pool::start(config);
+    let catalog = Arc::new(Catalog::new(engine.clone()).expect("catalog"));
+    let free = FreeFormR::new(
+        Arc::clone(&pool),
+        catalog.clone(),
+        Some(catalog.results()),
+        None,
+    )
+    .expect("provider");
+    let mcp = McpServer::builder(ServerOptions::default())
+        .tools(free.clone())
+        .build(Arc::new(Metrics::new().expect("metrics")));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let address: SocketAddr = listener.local_addr().expect("address");
+    let mut http_config = HttpConfig::local(address);
+    http_config.rate_limit = None;
+    let state = AppState::new(mcp, Some(engine), http_config);
+    let hook = Arc::clone(&free);
+    state
+        .sessions
+        .on_session_end(Arc::new(move |id: &str| hook.session_ended(id)));
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(http::serve(listener, state, async move {
+        let _ = stopped.await;
+    }));
+    let url = format!("http://{address}/mcp");
+    let report = pool
+        .sandbox_report(Duration::from_secs(30))
+        .await
+        .expect("a worker starts");
+
+    // Through HTTP, warm worker.
+    let session = Session::open(&url).await;
+    for _ in 0..WARMUP {
+        session.run("result <- 1 + 1").await;
+    }
+    let mut http_times = Vec::with_capacity(CALLS);
+    for _ in 0..CALLS {
+        let started = Instant::now();
+        let result = session.run("result <- 1 + 1").await;
+        http_times.push(started.elapsed());
+        assert_eq!(result["structuredContent"]["result"], json!(2), "{result}");
+    }
+    http_times.sort();
+
+    // Straight to a worker.
+    let worker = pool.take().await.expect("worker");
+    let cancel = CancellationToken::new();
+    let args = json!({"code": "result <- 1 + 1", "allowed_packages": ["stats"], "packages": []});
+    let mut direct = Vec::with_capacity(CALLS);
+    for round in 0..(CALLS + WARMUP) {
+        let started = Instant::now();
+        worker
+            .request(Op::Eval, args.clone(), Duration::from_secs(5), &cancel)
+            .await
+            .expect("reply");
+        if round >= WARMUP {
+            direct.push(started.elapsed());
+        }
+    }
+    direct.sort();
+    worker.kill();
+
+    // Spawn to ready.
+    let mut spawns = Vec::new();
+    for _ in 0..SPAWNS {
+        let started = Instant::now();
+        let worker = pool.spawn_now(&[]).await.expect("spawn");
+        spawns.push(started.elapsed());
+        worker.kill();
+    }
+    spawns.sort();
+
+    // A session whose worker died gets a warm one on its next call.
+    let mut replaced = Vec::new();
+    for _ in 0..SPAWNS {
+        while pool.idle_count() < 2 {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        let state = free.sessions().state(&session.id);
+        if let Some(worker) = state.worker() {
+            worker.kill();
+        }
+        let started = Instant::now();
+        let result = session.run("result <- 1 + 1").await;
+        replaced.push(started.elapsed());
+        assert_eq!(result["structuredContent"]["result"], json!(2), "{result}");
+    }
+    replaced.sort();
+
+    let _ = stop.send(());
+    let _ = server.await;
+    free.shutdown();
+
+    let mut table = String::new();
+    let _ = writeln!(
+        table,
+        "## Free-form R (execute_r_analysis), sandboxed worker\n\n\
+         Sandbox: landlock {} (ABI {}), seccomp {}, rlimits {}. {CALLS} calls after {WARMUP} warm-up calls; \
+         `result <- 1 + 1`.\n",
+        report.landlock, report.landlock_abi, report.seccomp, report.rlimits
+    );
+    let _ = writeln!(
+        table,
+        "| measurement | p50 | p90 | p99 |\n|---|---|---|---|"
+    );
+    for (name, times) in [
+        ("execute_r_analysis through HTTP (warm worker)", &http_times),
+        ("the same request straight to the worker", &direct),
+        (
+            "worker start: spawn → sandboxed, R warmed up, ready",
+            &spawns,
+        ),
+        (
+            "first call after the session's worker died (warm pool)",
+            &replaced,
+        ),
+    ] {
+        let _ = writeln!(
+            table,
+            "| {name} | {:.2} ms | {:.2} ms | {:.2} ms |",
+            millis(percentile(times, 0.5)),
+            millis(percentile(times, 0.9)),
+            millis(percentile(times, 0.99))
+        );
+    }
+    table
+}

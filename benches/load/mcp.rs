@@ -1,0 +1,142 @@
+//! An MCP Streamable HTTP client session for the load generator: initialize,
+//! then JSON-RPC requests whose answer may come as a JSON body or on an SSE
+//! stream (both servers pick; the client accepts both, as real clients do).
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use serde_json::{json, Value};
+
+use super::http::Connection;
+
+/// One MCP session on its own keep-alive connection.
+pub struct Session {
+    connection: Connection,
+    session_id: Option<String>,
+    protocol: String,
+    next_id: i64,
+}
+
+/// A call that did not produce a JSON-RPC result.
+#[derive(Debug)]
+pub struct CallError(pub String);
+
+impl std::fmt::Display for CallError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl Session {
+    /// Opens a session: `initialize` plus `notifications/initialized`.
+    pub fn open(address: SocketAddr, timeout: Duration) -> Result<Session, CallError> {
+        let mut session = Session {
+            connection: Connection::new(address, timeout),
+            session_id: None,
+            protocol: "2025-06-18".to_string(),
+            next_id: 1,
+        };
+        let initialize = json!({"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {
+            "protocolVersion": session.protocol, "capabilities": {},
+            "clientInfo": {"name": "rmcp-bench", "version": "1"}}});
+        let (status, headers, body) = session.post(&initialize)?;
+        if status != 200 {
+            return Err(CallError(format!("initialize answered HTTP {status}")));
+        }
+        session.session_id = headers;
+        let reply = response_for(&body, 0)?;
+        if let Some(version) = reply["result"]["protocolVersion"].as_str() {
+            session.protocol = version.to_string();
+        }
+        let initialized = json!({"jsonrpc": "2.0", "method": "notifications/initialized"});
+        let (status, _, _) = session.post(&initialized)?;
+        if !(200..300).contains(&status) {
+            return Err(CallError(format!("initialized answered HTTP {status}")));
+        }
+        Ok(session)
+    }
+
+    fn post(&mut self, message: &Value) -> Result<(u16, Option<String>, Vec<u8>), CallError> {
+        let body = message.to_string();
+        let mut headers = vec![
+            ("content-type", "application/json"),
+            ("accept", "application/json, text/event-stream"),
+        ];
+        if let Some(id) = &self.session_id {
+            headers.push(("mcp-session-id", id.as_str()));
+            headers.push(("mcp-protocol-version", self.protocol.as_str()));
+        }
+        let response = self
+            .connection
+            .request("POST", "/mcp", &headers, body.as_bytes())
+            .map_err(|error| CallError(format!("HTTP request failed: {error}")))?;
+        let session = response.header("mcp-session-id").map(str::to_string);
+        Ok((response.status, session, response.body))
+    }
+
+    /// Sends request `method` and returns its `result` (a JSON-RPC error or
+    /// an HTTP failure is a [`CallError`]).
+    pub fn request(&mut self, method: &str, params: &Value) -> Result<Value, CallError> {
+        let id = self.next_id;
+        self.next_id += 1;
+        let message = json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params});
+        let (status, _, body) = self.post(&message)?;
+        if status != 200 {
+            let text = String::from_utf8_lossy(&body);
+            return Err(CallError(format!(
+                "{method} answered HTTP {status}: {}",
+                text.chars().take(200).collect::<String>()
+            )));
+        }
+        let mut reply = response_for(&body, id)?;
+        if let Some(error) = reply.get("error") {
+            return Err(CallError(format!("{method}: JSON-RPC error {error}")));
+        }
+        Ok(reply["result"].take())
+    }
+
+    /// `tools/call`; an `isError` result is a [`CallError`] with its text.
+    pub fn call_tool(&mut self, name: &str, arguments: &Value) -> Result<Value, CallError> {
+        let result = self.request("tools/call", &json!({"name": name, "arguments": arguments}))?;
+        if result["isError"] == true {
+            let text = result["content"][0]["text"].as_str().unwrap_or("");
+            return Err(CallError(format!(
+                "{name} failed: {}",
+                text.chars().take(300).collect::<String>()
+            )));
+        }
+        Ok(result)
+    }
+}
+
+/// The JSON-RPC response to `id` in a JSON body or an SSE body.
+fn response_for(body: &[u8], id: i64) -> Result<Value, CallError> {
+    let text = std::str::from_utf8(body).map_err(|_| CallError("body is not UTF-8".into()))?;
+    let trimmed = text.trim_start();
+    if trimmed.starts_with('{') {
+        return serde_json::from_str(trimmed)
+            .map_err(|error| CallError(format!("body is not JSON: {error}")));
+    }
+    for event in text.split("\n\n") {
+        let data: Vec<&str> = event
+            .lines()
+            .filter_map(|line| line.strip_prefix("data:"))
+            .map(str::trim)
+            .collect();
+        if data.is_empty() {
+            continue;
+        }
+        let Ok(message) = serde_json::from_str::<Value>(&data.join("\n")) else {
+            continue;
+        };
+        if message["id"] == id
+            && (message.get("result").is_some() || message.get("error").is_some())
+        {
+            return Ok(message);
+        }
+    }
+    Err(CallError(format!(
+        "no response to request {id} in the body: {}",
+        text.chars().take(200).collect::<String>()
+    )))
+}

@@ -1,0 +1,466 @@
+//! The bench's results and their markdown: latency tables at concurrency 1
+//! and 8 with ratios, the process table (memory, cold start), and the
+//! targets, each marked met or MISSED. A missing measurement says why; no
+//! number is ever made up.
+
+use std::fmt::Write as _;
+use std::time::Duration;
+
+use super::run::{Call, Measured};
+
+/// Which server a measurement belongs to.
+#[derive(Clone, Copy, PartialEq)]
+pub enum Side {
+    Ours,
+    Reference,
+}
+
+/// One measurement slot.
+#[derive(Clone)]
+pub enum Outcome {
+    Measured(Measured),
+    /// Not run, and why (e.g. the tool is not listed).
+    Skipped(String),
+    /// Could not be run (sessions or warm-up failed).
+    Failed(String),
+}
+
+/// One call of the bench and what was measured for it.
+pub struct Case {
+    pub label: String,
+    pub call: Call,
+    /// R code (set-up, timed body) of its floor.
+    pub floor_code: Option<(String, String)>,
+    /// R's own time for the same work (median), when it has R work.
+    pub floor: Option<Duration>,
+    pub plot: bool,
+    /// At concurrency 1 and 8.
+    pub ours: [Option<Outcome>; 2],
+    pub reference: [Option<Outcome>; 2],
+}
+
+impl Case {
+    pub fn new(label: &str, call: Call, floor_code: Option<(String, String)>, plot: bool) -> Case {
+        Case {
+            label: label.to_string(),
+            call,
+            floor_code,
+            floor: None,
+            plot,
+            ours: [None, None],
+            reference: [None, None],
+        }
+    }
+
+    pub fn set(&mut self, side: Side, concurrency: usize, outcome: Outcome) {
+        let slot = usize::from(concurrency != 1);
+        match side {
+            Side::Ours => self.ours[slot] = Some(outcome),
+            Side::Reference => self.reference[slot] = Some(outcome),
+        }
+    }
+
+    fn is_tool(&self) -> bool {
+        matches!(self.call, Call::Tool { .. })
+    }
+
+    fn tool_name(&self) -> Option<&str> {
+        match &self.call {
+            Call::Tool { name, .. } => Some(name),
+            Call::Method { method, .. } => Some(method),
+        }
+    }
+}
+
+/// One server's process numbers.
+#[derive(Default)]
+pub struct ServerReport {
+    /// Why it was not measured at all.
+    pub unavailable: Option<String>,
+    /// (process start → `/health`, → first `tools/call` answered) per start.
+    pub cold_starts: Vec<(Duration, Duration)>,
+    pub idle_rss: Option<u64>,
+    pub peak_rss: u64,
+    pub idle_rss_after: Option<u64>,
+    pub tools_listed: Option<usize>,
+}
+
+impl ServerReport {
+    pub fn unavailable(why: String) -> ServerReport {
+        eprintln!("{why}");
+        ServerReport {
+            unavailable: Some(why),
+            ..ServerReport::default()
+        }
+    }
+
+    fn cold(
+        &self,
+        pick: impl Fn(&(Duration, Duration)) -> Duration,
+    ) -> Option<(Duration, Duration)> {
+        let mut times: Vec<Duration> = self.cold_starts.iter().map(pick).collect();
+        times.sort();
+        Some((*times.get(times.len() / 2)?, *times.last()?))
+    }
+}
+
+fn ms(duration: Duration) -> String {
+    let ms = duration.as_secs_f64() * 1e3;
+    if ms < 1.0 {
+        format!("{ms:.3}")
+    } else if ms < 100.0 {
+        format!("{ms:.2}")
+    } else {
+        format!("{ms:.0}")
+    }
+}
+
+fn mib(bytes: u64) -> String {
+    format!("{:.0} MiB", bytes as f64 / (1024.0 * 1024.0))
+}
+
+fn times(ratio: f64) -> String {
+    if ratio >= 10.0 {
+        format!("{ratio:.0}×")
+    } else {
+        format!("{ratio:.1}×")
+    }
+}
+
+fn measured(outcome: &Option<Outcome>) -> Option<&Measured> {
+    match outcome {
+        Some(Outcome::Measured(measured)) if !measured.latencies.is_empty() => Some(measured),
+        _ => None,
+    }
+}
+
+/// p50 | p95 | p99 cells, or the reason spread over them.
+fn latency_cells(outcome: &Option<Outcome>, unavailable: &Option<String>) -> String {
+    match (outcome, unavailable) {
+        (_, Some(why)) => format!("{why} | | "),
+        (Some(Outcome::Measured(m)), _) if !m.latencies.is_empty() => {
+            let cell = |p| m.percentile(p).map_or("–".into(), ms);
+            let errors = if m.errors > 0 {
+                format!(" ({} failed)", m.errors)
+            } else {
+                String::new()
+            };
+            format!("{}{errors} | {} | {}", cell(0.5), cell(0.95), cell(0.99))
+        }
+        (Some(Outcome::Measured(m)), _) => format!(
+            "all {} calls failed: {} | | ",
+            m.errors,
+            m.first_error.as_deref().unwrap_or("?")
+        ),
+        (Some(Outcome::Skipped(why)), _) | (Some(Outcome::Failed(why)), _) => {
+            format!("{why} | | ")
+        }
+        (None, None) => "not measured | | ".into(),
+    }
+}
+
+fn p50(outcome: &Option<Outcome>) -> Option<Duration> {
+    measured(outcome)?.percentile(0.5)
+}
+
+/// The whole report.
+pub fn render(
+    cases: &[Case],
+    ours: &ServerReport,
+    reference: &ServerReport,
+    r_version: &str,
+) -> String {
+    let mut out = String::new();
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|info| {
+            info.lines()
+                .find_map(|line| line.strip_prefix("model name"))
+                .map(|name| name.trim_start_matches([' ', '\t', ':']).to_string())
+        })
+        .unwrap_or_default();
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    let _ = writeln!(
+        out,
+        "## MCP over Streamable HTTP: rmcp-server vs the Python reference vs the R floor\n"
+    );
+    let _ = writeln!(
+        out,
+        "One run, one machine ({cores} cores, {cpu}; {r_version}), loopback, the same calls and \
+         arguments to both servers through the same Rust load generator (one keep-alive \
+         connection and MCP session per client; `Accept: application/json, text/event-stream`). \
+         Latency is client-side, request written → whole response read, in ms. The R floor is \
+         the same R work (`rmcp_run_tool(request)`, or the expression) timed inside a warm R. \
+         rmcp-server runs with `--rate-limit 0` (the default 50/s per client would throttle the \
+         bench); both log at info to a file. Concurrency 8 means 8 clients with 8 sessions \
+         sharing the 2 cores with the servers.\n"
+    );
+    latency_table(&mut out, cases, reference, 0);
+    latency_table(&mut out, cases, reference, 1);
+    process_table(&mut out, ours, reference);
+    targets_table(&mut out, cases, ours, reference);
+    out
+}
+
+fn latency_table(out: &mut String, cases: &[Case], reference: &ServerReport, slot: usize) {
+    let concurrency = if slot == 0 { 1 } else { 8 };
+    let _ = writeln!(out, "### Concurrency {concurrency}\n");
+    if slot == 0 {
+        let _ = writeln!(out, "| call | R floor p50 | rmcp-server p50 | p95 | p99 | overhead over floor (p50) | reference p50 | p95 | p99 | reference ÷ rmcp-server (p50) |");
+        let _ = writeln!(out, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    } else {
+        let _ = writeln!(out, "| call | rmcp-server p50 | p95 | p99 | calls/s | % of one R thread (1 / floor) | reference p50 | p95 | p99 | calls/s | throughput ÷ reference |");
+        let _ = writeln!(
+            out,
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+        );
+    }
+    for case in cases {
+        let ours = &case.ours[slot];
+        let theirs = &case.reference[slot];
+        let ours_cells = latency_cells(ours, &None);
+        let theirs_cells = latency_cells(theirs, &reference.unavailable);
+        if slot == 0 {
+            let floor = case.floor.map_or("–".into(), ms);
+            let overhead = match (p50(ours), case.floor) {
+                (Some(p50), Some(floor)) => {
+                    format!("{:+.3}", (p50.as_secs_f64() - floor.as_secs_f64()) * 1e3)
+                }
+                _ => "–".into(),
+            };
+            let ratio = match (p50(theirs), p50(ours)) {
+                (Some(theirs), Some(ours)) => {
+                    times(theirs.as_secs_f64() / ours.as_secs_f64().max(1e-9))
+                }
+                _ => "–".into(),
+            };
+            let _ = writeln!(
+                out,
+                "| {} | {floor} | {ours_cells} | {overhead} | {theirs_cells} | {ratio} |",
+                case.label
+            );
+        } else {
+            let ours_rate = measured(ours).map(Measured::throughput);
+            let theirs_rate = measured(theirs).map(Measured::throughput);
+            let ceiling = match (ours_rate, case.floor) {
+                (Some(rate), Some(floor)) => {
+                    format!("{:.0} %", 100.0 * rate * floor.as_secs_f64())
+                }
+                _ => "–".into(),
+            };
+            let rate_cell = |rate: Option<f64>| rate.map_or("–".into(), |r| format!("{r:.1}"));
+            let ratio = match (ours_rate, theirs_rate) {
+                (Some(ours), Some(theirs)) => times(ours / theirs.max(1e-9)),
+                _ => "–".into(),
+            };
+            let _ = writeln!(
+                out,
+                "| {} | {ours_cells} | {} | {ceiling} | {theirs_cells} | {} | {ratio} |",
+                case.label,
+                rate_cell(ours_rate),
+                rate_cell(theirs_rate)
+            );
+        }
+    }
+    let _ = writeln!(out);
+}
+
+fn process_table(out: &mut String, ours: &ServerReport, reference: &ServerReport) {
+    let _ = writeln!(out, "### Process\n");
+    let _ = writeln!(out, "Memory is the resident set of the server and every process it started (the reference starts R per call). Cold start: median (worst) of {} starts for rmcp-server, {} for the reference.\n", ours.cold_starts.len(), reference.cold_starts.len());
+    let _ = writeln!(
+        out,
+        "| | rmcp-server | reference | reference ÷ rmcp-server |"
+    );
+    let _ = writeln!(out, "|---|---:|---:|---:|");
+    let why = reference.unavailable.clone();
+    let bytes_row = |out: &mut String, label: &str, a: Option<u64>, b: Option<u64>| {
+        let cell = |v: Option<u64>, side_why: &Option<String>| match (v, side_why) {
+            (_, Some(why)) => why.clone(),
+            (Some(v), _) if v > 0 => mib(v),
+            _ => "–".into(),
+        };
+        let ratio = match (a, b) {
+            (Some(a), Some(b)) if a > 0 && b > 0 => times(b as f64 / a as f64),
+            _ => "–".into(),
+        };
+        let _ = writeln!(
+            out,
+            "| {label} | {} | {} | {ratio} |",
+            cell(a, &ours.unavailable),
+            cell(b, &why)
+        );
+    };
+    bytes_row(
+        out,
+        "RSS idle after start",
+        ours.idle_rss,
+        reference.idle_rss,
+    );
+    bytes_row(
+        out,
+        "RSS under load (peak of the whole run)",
+        Some(ours.peak_rss),
+        Some(reference.peak_rss),
+    );
+    bytes_row(
+        out,
+        "RSS idle after the load",
+        ours.idle_rss_after,
+        reference.idle_rss_after,
+    );
+    for (label, pick) in [
+        (
+            "cold start: process start → `/health` 200",
+            (|t: &(Duration, Duration)| t.0) as fn(&(Duration, Duration)) -> Duration,
+        ),
+        (
+            "cold start: process start → first `tools/call` answered",
+            |t: &(Duration, Duration)| t.1,
+        ),
+    ] {
+        let cell = |report: &ServerReport| match (&report.unavailable, report.cold(pick)) {
+            (Some(why), _) => why.clone(),
+            (None, Some((median, worst))) => format!("{} ms ({} ms)", ms(median), ms(worst)),
+            _ => "–".into(),
+        };
+        let ratio = match (ours.cold(pick), reference.cold(pick)) {
+            (Some((a, _)), Some((b, _))) => times(b.as_secs_f64() / a.as_secs_f64().max(1e-9)),
+            _ => "–".into(),
+        };
+        let _ = writeln!(
+            out,
+            "| {label} | {} | {} | {ratio} |",
+            cell(ours),
+            cell(reference)
+        );
+    }
+    let listed = |report: &ServerReport| match (&report.unavailable, report.tools_listed) {
+        (Some(why), _) => why.clone(),
+        (None, Some(n)) => n.to_string(),
+        _ => "–".into(),
+    };
+    let _ = writeln!(
+        out,
+        "| tools listed by `tools/list` | {} | {} | |\n",
+        listed(ours),
+        listed(reference)
+    );
+}
+
+fn verdict(met: bool) -> &'static str {
+    if met {
+        "met"
+    } else {
+        "MISSED"
+    }
+}
+
+fn targets_table(out: &mut String, cases: &[Case], ours: &ServerReport, reference: &ServerReport) {
+    let _ = writeln!(out, "### Targets\n");
+    let _ = writeln!(out, "| target | call | measured | verdict |");
+    let _ = writeln!(out, "|---|---|---:|---|");
+    let mut row = |target: &str, call: &str, measured: String, met: Option<bool>| {
+        let verdict = met.map_or("not measured", verdict);
+        let _ = writeln!(out, "| {target} | {call} | {measured} | {verdict} |");
+    };
+    for case in cases.iter().filter(|case| case.is_tool()) {
+        let name = case.tool_name().unwrap_or("");
+        if let (Some(p50), Some(floor)) = (p50(&case.ours[0]), case.floor) {
+            let overhead = (p50.as_secs_f64() - floor.as_secs_f64()) * 1e3;
+            row(
+                "overhead over the R floor ≤ 0.3 ms p50, concurrency 1",
+                name,
+                format!("{overhead:.3} ms"),
+                Some(overhead <= 0.3),
+            );
+        }
+    }
+    for case in cases
+        .iter()
+        .filter(|case| matches!(case.tool_name(), Some("summary_stats" | "linear_model")))
+    {
+        let name = case.tool_name().unwrap_or("");
+        match (p50(&case.ours[0]), p50(&case.reference[0])) {
+            (Some(a), Some(b)) => {
+                let ratio = b.as_secs_f64() / a.as_secs_f64().max(1e-9);
+                row(
+                    "≥ 500× lower p50 than the reference, concurrency 1",
+                    name,
+                    times(ratio),
+                    Some(ratio >= 500.0),
+                );
+            }
+            _ => row(
+                "≥ 500× lower p50 than the reference, concurrency 1",
+                name,
+                reference.unavailable.clone().unwrap_or_else(|| "–".into()),
+                None,
+            ),
+        }
+    }
+    for case in cases.iter().filter(|case| case.is_tool()) {
+        let name = case.tool_name().unwrap_or("");
+        if let (Some(m), Some(floor)) = (measured(&case.ours[1]), case.floor) {
+            let share = m.throughput() * floor.as_secs_f64();
+            row(
+                "throughput at concurrency 8 ≥ 80 % of one R thread (1 / floor)",
+                name,
+                format!(
+                    "{:.0} of {:.0} calls/s = {:.0} %",
+                    m.throughput(),
+                    1.0 / floor.as_secs_f64(),
+                    share * 100.0
+                ),
+                Some(share >= 0.8),
+            );
+        }
+    }
+    for case in cases.iter().filter(|case| !case.is_tool()) {
+        if let Some(p50) = p50(&case.ours[0]) {
+            row(
+                "`ping` and `tools/list` p50 ≤ 0.2 ms",
+                case.tool_name().unwrap_or(""),
+                format!("{} ms", ms(p50)),
+                Some(p50 <= Duration::from_micros(200)),
+            );
+        }
+    }
+    if let Some(rss) = ours.idle_rss {
+        row(
+            "idle RSS ≤ 200 MB",
+            "",
+            mib(rss),
+            Some(rss <= 200 * 1000 * 1000),
+        );
+    }
+    if let Some((_, worst)) = ours.cold(|t| t.0) {
+        row(
+            "`/health` ≤ 1 s after process start (worst start)",
+            "",
+            format!("{} ms", ms(worst)),
+            Some(worst <= Duration::from_secs(1)),
+        );
+    }
+    if let Some((_, worst)) = ours.cold(|t| t.1) {
+        row(
+            "first `tools/call` answered ≤ 2 s after process start (worst start)",
+            "summary_stats",
+            format!("{} ms", ms(worst)),
+            Some(worst <= Duration::from_secs(2)),
+        );
+    }
+    let failures: usize = cases
+        .iter()
+        .flat_map(|case| case.ours.iter())
+        .filter_map(measured)
+        .map(|m| m.errors)
+        .sum();
+    row(
+        "every rmcp-server call answered without error",
+        "",
+        format!("{failures} failed"),
+        Some(failures == 0),
+    );
+    let _ = writeln!(out);
+}

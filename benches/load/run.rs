@@ -1,0 +1,159 @@
+//! Closed-loop load: `concurrency` clients, each with its own MCP session
+//! and connection, send one call after another until a call count or a
+//! time budget is reached. Latencies are per call, client-side (request
+//! written → whole response read); throughput is calls / wall time.
+
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Barrier, Mutex};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use super::mcp::{CallError, Session};
+use super::process::tree_rss_bytes;
+
+/// What one call sends.
+#[derive(Clone)]
+pub enum Call {
+    /// A JSON-RPC method without tool semantics (`ping`, `tools/list`).
+    Method { method: String, params: Value },
+    /// `tools/call` of `name`; the result must not be an error.
+    Tool { name: String, arguments: Value },
+}
+
+impl Call {
+    fn send(&self, session: &mut Session) -> Result<Value, CallError> {
+        match self {
+            Call::Method { method, params } => session.request(method, params),
+            Call::Tool { name, arguments } => session.call_tool(name, arguments),
+        }
+    }
+}
+
+/// How much load to send.
+#[derive(Clone, Copy)]
+pub struct Budget {
+    pub concurrency: usize,
+    /// Calls in total across clients (timed ones; warm-up excluded).
+    pub calls: usize,
+    /// Stop starting calls after this long.
+    pub time: Duration,
+    /// Untimed calls per client first.
+    pub warmup: usize,
+}
+
+/// What a run measured.
+#[derive(Clone)]
+pub struct Measured {
+    /// Sorted latencies of successful calls.
+    pub latencies: Vec<Duration>,
+    pub errors: usize,
+    pub first_error: Option<String>,
+    pub wall: Duration,
+    /// Highest resident memory of the server's process tree during the run.
+    pub peak_rss: u64,
+}
+
+impl Measured {
+    pub fn percentile(&self, p: f64) -> Option<Duration> {
+        percentile(&self.latencies, p)
+    }
+
+    /// Successful calls per second.
+    pub fn throughput(&self) -> f64 {
+        self.latencies.len() as f64 / self.wall.as_secs_f64().max(1e-9)
+    }
+}
+
+pub fn percentile(sorted: &[Duration], p: f64) -> Option<Duration> {
+    if sorted.is_empty() {
+        return None;
+    }
+    let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    Some(sorted[index.min(sorted.len() - 1)])
+}
+
+/// Runs `call` against the server at `address` (process `pid`).
+pub fn run(address: SocketAddr, pid: u32, call: &Call, budget: Budget) -> Result<Measured, String> {
+    let timeout = Duration::from_secs(120);
+    let mut sessions = Vec::with_capacity(budget.concurrency);
+    for _ in 0..budget.concurrency {
+        let mut session =
+            Session::open(address, timeout).map_err(|error| format!("session: {error}"))?;
+        for _ in 0..budget.warmup {
+            call.send(&mut session)
+                .map_err(|error| format!("warm-up call failed: {error}"))?;
+        }
+        sessions.push(session);
+    }
+    let remaining = Arc::new(AtomicUsize::new(budget.calls));
+    let done = Arc::new(AtomicBool::new(false));
+    let barrier = Arc::new(Barrier::new(budget.concurrency + 1));
+    let results = Arc::new(Mutex::new((Vec::new(), 0usize, None::<String>)));
+    let peak = Arc::new(AtomicUsize::new(0));
+    let sampler = {
+        let done = Arc::clone(&done);
+        let peak = Arc::clone(&peak);
+        std::thread::spawn(move || {
+            while !done.load(Ordering::Relaxed) {
+                let rss = usize::try_from(tree_rss_bytes(pid)).unwrap_or(usize::MAX);
+                peak.fetch_max(rss, Ordering::Relaxed);
+                std::thread::sleep(Duration::from_millis(25));
+            }
+        })
+    };
+    let mut workers = Vec::new();
+    for mut session in sessions {
+        let call = call.clone();
+        let remaining = Arc::clone(&remaining);
+        let barrier = Arc::clone(&barrier);
+        let results = Arc::clone(&results);
+        let time = budget.time;
+        workers.push(std::thread::spawn(move || {
+            let mut latencies = Vec::new();
+            let mut errors = 0;
+            let mut first_error = None;
+            barrier.wait();
+            let started = Instant::now();
+            while started.elapsed() < time
+                && remaining
+                    .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1))
+                    .is_ok()
+            {
+                let sent = Instant::now();
+                match call.send(&mut session) {
+                    Ok(_) => latencies.push(sent.elapsed()),
+                    Err(error) => {
+                        errors += 1;
+                        first_error.get_or_insert(error.0);
+                    }
+                }
+            }
+            let mut results = results.lock().unwrap_or_else(|p| p.into_inner());
+            results.0.extend(latencies);
+            results.1 += errors;
+            if results.2.is_none() {
+                results.2 = first_error;
+            }
+        }));
+    }
+    barrier.wait();
+    let started = Instant::now();
+    for worker in workers {
+        let _ = worker.join();
+    }
+    let wall = started.elapsed();
+    done.store(true, Ordering::Relaxed);
+    let _ = sampler.join();
+    let (mut latencies, errors, first_error) =
+        std::mem::take(&mut *results.lock().unwrap_or_else(|p| p.into_inner()));
+    latencies.sort();
+    Ok(Measured {
+        latencies,
+        errors,
+        first_error,
+        wall,
+        peak_rss: peak.load(Ordering::Relaxed) as u64,
+    })
+}

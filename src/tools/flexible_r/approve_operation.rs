@@ -1,0 +1,109 @@
+//! `approve_operation`: Approve an operation for free-form R.
+//!
+//! This file declares the tool (description, input schema as the Python
+//! rmcp 0.12 server advertises it, output schema); `crate::worker` runs it
+//! for the calling MCP session.
+
+use crate::tools::spec::ToolSpec;
+
+pub(crate) const SPEC: ToolSpec = ToolSpec {
+    name: "approve_operation",
+    title: "Approve an operation for free-form R",
+    description: "Approve (or deny) an operation for this session's free-form R. file_operations with a directory grants the session's R write access to that directory, which must lie inside one of the server's allowed data roots (the session's R worker restarts with its workspace carried over). Writing inside the session's own sandbox folder needs no approval. package_installation and system_operations cannot be granted: the sandbox never installs packages or runs commands, and the answer says so.",
+    category: "flexible_r",
+    r_function: "",
+    read_only: false,
+    input_schema: r##"{
+  "properties": {
+    "operation_type": {
+      "type": "string",
+      "enum": [
+        "file_operations",
+        "package_installation",
+        "system_operations"
+      ]
+    },
+    "specific_operation": {
+      "type": "string"
+    },
+    "action": {
+      "type": "string",
+      "enum": [
+        "approve",
+        "deny"
+      ],
+      "default": "approve"
+    },
+    "scope": {
+      "type": "string",
+      "enum": [
+        "session",
+        "permanent"
+      ],
+      "default": "session"
+    },
+    "directory": {
+      "type": "string"
+    }
+  },
+  "required": [
+    "operation_type",
+    "specific_operation"
+  ],
+  "type": "object",
+  "additionalProperties": false
+}"##,
+    output_schema: Some(r##"{
+  "type": "object",
+  "properties": {
+    "success": {
+      "type": "boolean"
+    },
+    "operation_type": {
+      "type": "string"
+    },
+    "specific_operation": {
+      "type": "string"
+    },
+    "action": {
+      "type": "string",
+      "enum": [
+        "approved",
+        "denied"
+      ]
+    },
+    "scope": {
+      "type": "string"
+    },
+    "message": {
+      "type": "string"
+    },
+    "approved_operations": {
+      "type": "object"
+    },
+    "security_info": {
+      "type": "object",
+      "properties": {
+        "level": {
+          "type": "string"
+        },
+        "implications": {
+          "type": "string"
+        },
+        "recommendations": {
+          "type": "array",
+          "items": {
+            "type": "string"
+          }
+        }
+      }
+    }
+  },
+  "required": [
+    "success",
+    "operation_type",
+    "action",
+    "message"
+  ]
+}"##),
+};

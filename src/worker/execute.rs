@@ -1,0 +1,329 @@
+//! execute_r_analysis: free-form R in the calling session's sandboxed
+//! worker, answered in the reference's shape (`success`, `result`,
+//! `console_output`, `warnings`, `r_code_executed`, `packages_loaded`), plus
+//! an image block when `return_image` is set and a plot was drawn.
+//!
+//! Refusals by the guard and packages that need approval are normal results
+//! with `success: false`, as in the reference; timeouts, cancellations and a
+//! worker that died are `isError` results that say whether the session's
+//! workspace survived.
+
+use std::time::Duration;
+
+use rmcp::model::{CallToolResult, ContentBlock};
+use serde_json::{json, Map, Value};
+
+use super::flexible::{state_packages, valid_package_name};
+use super::protocol::{FailureKind, Op, Outcome};
+use super::tools::{error, flag, success, text_arg, FreeFormR};
+use super::WorkerError;
+use crate::tools::result_store;
+use crate::tools::CallContext;
+
+/// A table argument's rules: at least one column, at least one row, all
+/// columns the same length.
+fn check_table(data: &Value) -> Result<(), String> {
+    let Value::Object(columns) = data else {
+        return Err(
+            "data: must be a table, an object of equal-length columns such as {\"x\": [1, 2]}"
+                .into(),
+        );
+    };
+    let mut lengths = columns
+        .iter()
+        .map(|(name, values)| (name, values.as_array().map_or(0, Vec::len)));
+    let Some((first, rows)) = lengths.next() else {
+        return Err("data: the table has no columns; send at least one column".into());
+    };
+    if rows == 0 {
+        return Err(format!(
+            "data: column '{first}' is empty; send at least one row"
+        ));
+    }
+    if let Some((column, length)) = lengths.find(|(_, length)| *length != rows) {
+        return Err(format!(
+            "data: columns must have the same length, but '{first}' has {rows} values and '{column}' has {length}; pad with null"
+        ));
+    }
+    Ok(())
+}
+
+/// At most this much console output goes into the text summary.
+const TEXT_OUTPUT_CHARS: usize = 4000;
+
+fn clip(text: &str, limit: usize) -> String {
+    if text.chars().count() <= limit {
+        text.to_string()
+    } else {
+        let kept: String = text.chars().take(limit).collect();
+        format!(
+            "{kept}\n[… {} more characters]",
+            text.chars().count() - limit
+        )
+    }
+}
+
+impl FreeFormR {
+    pub(super) async fn execute(
+        &self,
+        arguments: Map<String, Value>,
+        context: CallContext,
+    ) -> CallToolResult {
+        const TOOL: &str = "execute_r_analysis";
+        if let Err(message) = self.gate().await {
+            return error(TOOL, &message);
+        }
+        let code = text_arg(&arguments, "r_code")
+            .unwrap_or_default()
+            .to_string();
+        let description = text_arg(&arguments, "description")
+            .unwrap_or_default()
+            .to_string();
+        if let Some(data) = arguments.get("data") {
+            if let Err(message) = check_table(data) {
+                return error(TOOL, &message);
+            }
+        }
+        let packages: Vec<String> = arguments
+            .get("packages")
+            .and_then(Value::as_array)
+            .map(|items| {
+                items
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_string)
+                    .collect()
+            })
+            .unwrap_or_default();
+        let state = self.sessions.state(&context.session_id);
+        let approved = state_packages(&state);
+        let base = json!({
+            "r_code_executed": code,
+            "packages_loaded": [],
+            "description": description,
+        });
+        for package in &packages {
+            if !valid_package_name(package) {
+                let mut refused = base.clone();
+                refused["success"] = json!(false);
+                refused["error"] = json!(format!(
+                    "Security validation failed: Invalid package name '{package}'; package names start with a letter and use letters, digits, '.' and '_'"
+                ));
+                return success(
+                    format!("**{TOOL}**: invalid package name `{package}`"),
+                    refused,
+                );
+            }
+            if !self.allowlist.contains(package) && !approved.contains(package) {
+                return approval_required(&base, package);
+            }
+        }
+        let allowed: Vec<&String> = self.allowlist.names().chain(approved.iter()).collect();
+        let timeout = arguments
+            .get("timeout_seconds")
+            .and_then(Value::as_u64)
+            .map(|seconds| Duration::from_secs(seconds.clamp(1, 300)))
+            .or(context.timeout)
+            .unwrap_or(self.sessions.pool().config().default_timeout);
+        let mut request = json!({
+            "code": code,
+            "packages": packages,
+            "allowed_packages": allowed,
+            "return_image": flag(&arguments, "return_image", false),
+            "guard": self.sessions.pool().config().guard,
+        });
+        if let Some(data) = arguments.get("data") {
+            request["data"] = data.clone();
+        }
+        let handler = self.callback_handler(&state, &context);
+        let answer = self
+            .sessions
+            .run(
+                &state,
+                Op::Eval,
+                request,
+                timeout,
+                &context.cancel,
+                Some(handler),
+            )
+            .await;
+        let reset = answer.note.map(|why| {
+            format!(
+                "Note: this session's R workspace was reset ({why}); objects from earlier calls are gone.\n\n"
+            )
+        });
+        let mut result = match answer.outcome {
+            Ok(Outcome::Ok {
+                value,
+                stdout,
+                stderr,
+                warnings,
+                ..
+            }) => self.shape(&base, value, join_output(&stdout, &stderr), warnings),
+            Ok(Outcome::Failed {
+                kind: FailureKind::Timeout,
+                r_stopped,
+                ..
+            }) => {
+                let message = if r_stopped {
+                    format!("the R code exceeded its time limit of {} s and was interrupted; the workspace is intact. Make the code faster, work on less data, or raise timeout_seconds (at most 300)", timeout.as_secs())
+                } else {
+                    format!("the R code exceeded its time limit of {} s and did not stop, so this session's R worker was replaced: the workspace was reset and objects from earlier calls are gone", timeout.as_secs())
+                };
+                error(TOOL, &message)
+            }
+            Ok(Outcome::Failed {
+                kind: FailureKind::Cancelled,
+                ..
+            }) => error(TOOL, "the R computation was cancelled"),
+            Ok(Outcome::Failed {
+                message,
+                stdout,
+                stderr,
+                warnings,
+                ..
+            }) => {
+                let mut failed = base.clone();
+                failed["success"] = json!(false);
+                failed["error"] = json!(message);
+                failed["console_output"] = json!(join_output(&stdout, &stderr));
+                failed["warnings"] = json!(warnings);
+                success(format!("**{TOOL}** failed: {message}"), failed)
+            }
+            Err(WorkerError::Stuck) => error(
+                TOOL,
+                &format!("the R code exceeded its time limit of {} s and did not stop, so this session's R worker was replaced: the workspace was reset and objects from earlier calls are gone", timeout.as_secs()),
+            ),
+            Err(WorkerError::Died(why)) => error(
+                TOOL,
+                &format!("the R worker running this code stopped ({why}); this session's workspace was reset and objects from earlier calls are gone. Other sessions are unaffected; run the analysis again with less memory or time"),
+            ),
+            Err(WorkerError::Closed) if context.cancel.is_cancelled() => {
+                error(TOOL, "the R computation was cancelled")
+            }
+            Err(other) => error(TOOL, &other.to_string()),
+        };
+        if let Some(note) = reset {
+            if let Some(ContentBlock::Text(text)) = result.content.first_mut() {
+                text.text = format!("{note}{}", text.text);
+            }
+        }
+        result
+    }
+
+    /// The reference's result shape from the worker's answer.
+    fn shape(
+        &self,
+        base: &Value,
+        value: Value,
+        console: String,
+        warnings: Vec<String>,
+    ) -> CallToolResult {
+        const TOOL: &str = "execute_r_analysis";
+        let status = value["status"].as_str().unwrap_or("ok");
+        match status {
+            "refused" => {
+                let message = value["message"].as_str().unwrap_or("refused").to_string();
+                let mut refused = base.clone();
+                refused["success"] = json!(false);
+                refused["error"] = json!(format!("Security validation failed: {message}"));
+                refused["refused_call"] = value["call"].clone();
+                return success(
+                    format!("**{TOOL}**: the code was not run: {message}"),
+                    refused,
+                );
+            }
+            "approval_required" => {
+                let package = value["package"].as_str().unwrap_or_default();
+                return approval_required(base, package);
+            }
+            _ => {}
+        }
+        let mut structured = base.clone();
+        structured["success"] = json!(true);
+        structured["result"] = value["result"].clone();
+        structured["result_source"] = value["result_source"].clone();
+        structured["console_output"] = json!(console);
+        structured["warnings"] = json!(warnings);
+        structured["packages_loaded"] = match &value["packages_loaded"] {
+            Value::Array(items) => Value::Array(items.clone()),
+            Value::String(one) => json!([one]),
+            _ => json!([]),
+        };
+        let image = value["image"]
+            .as_str()
+            .filter(|data| !data.is_empty())
+            .map(str::to_string);
+        let result_json = serde_json::to_string(&structured["result"]).unwrap_or_default();
+        let mut text = format!(
+            "**R analysis**: {}\n\n",
+            base["description"].as_str().unwrap_or("")
+        );
+        text.push_str(&format!(
+            "Result ({}):\n```json\n{}\n```\n",
+            value["result_source"].as_str().unwrap_or("result"),
+            clip(&result_json, 2000)
+        ));
+        if !console.is_empty() {
+            text.push_str(&format!(
+                "\nConsole output:\n```\n{}\n```\n",
+                clip(&console, TEXT_OUTPUT_CHARS)
+            ));
+        }
+        if !warnings.is_empty() {
+            text.push_str("\n**R warnings:**\n");
+            for warning in &warnings {
+                text.push_str(&format!("- {warning}\n"));
+            }
+        }
+        let mut link = None;
+        let bytes = serde_json::to_vec(&structured).map_or(0, |json| json.len());
+        if let Some(store) = &self.results {
+            if result_store::is_large(&structured, bytes) {
+                if let Ok(json) = serde_json::to_string(&structured) {
+                    let uri = store.put(json);
+                    text.push_str(&format!("\nThe full result ({bytes} bytes) is at `{uri}` (read it as a resource); `structuredContent` shows the first items of each list."));
+                    link = result_store::link(&uri, TOOL, bytes);
+                    structured = result_store::preview(&structured);
+                }
+            }
+        }
+        let mut content = vec![ContentBlock::text(text)];
+        if let Some(data) = image {
+            content.push(ContentBlock::image(data, "image/png"));
+        }
+        if let Some(resource) = link {
+            content.push(ContentBlock::ResourceLink(resource));
+        }
+        let mut result = CallToolResult::success(content);
+        result.structured_content = Some(structured);
+        result
+    }
+}
+
+fn join_output(stdout: &str, stderr: &str) -> String {
+    match (stdout.is_empty(), stderr.is_empty()) {
+        (_, true) => stdout.to_string(),
+        (true, false) => stderr.to_string(),
+        (false, false) => format!(
+            "{stdout}{}{stderr}",
+            if stdout.ends_with('\n') { "" } else { "\n" }
+        ),
+    }
+}
+
+fn approval_required(base: &Value, package: &str) -> CallToolResult {
+    let message = format!(
+        "package '{package}' is not on the allowlist; call approve_r_package with package_name \"{package}\" and action \"approve\", then run the code again"
+    );
+    let mut structured = base.clone();
+    structured["success"] = json!(false);
+    structured["result"] = json!({
+        "approval_required": true,
+        "package": package,
+        "message": message,
+    });
+    structured["console_output"] = json!("");
+    structured["packages_loaded"] = json!([]);
+    success(format!("**execute_r_analysis**: {message}"), structured)
+}

@@ -1,0 +1,139 @@
+//! The introspection tools: list_r_objects, inspect_r_object,
+//! get_r_session_info and list_r_packages, all looking at the caller's own
+//! live workspace in its worker (the reference starts a fresh R per call, so
+//! its versions see nothing). `session_id` is accepted for compatibility and
+//! echoed, never used to pick a workspace: a session sees only its own.
+//!
+//! Listing or inspecting a session that has no worker yet answers at once
+//! (an empty workspace) without starting one.
+
+use rmcp::model::CallToolResult;
+use serde_json::{json, Map, Value};
+
+use super::protocol::{Op, Outcome};
+use super::tools::{error, success, FreeFormR};
+use crate::tools::CallContext;
+
+impl FreeFormR {
+    pub(super) async fn introspect(
+        &self,
+        tool: &str,
+        arguments: Map<String, Value>,
+        context: CallContext,
+    ) -> CallToolResult {
+        if let Err(message) = self.gate().await {
+            return error(tool, &message);
+        }
+        let label = arguments
+            .get("session_id")
+            .and_then(Value::as_str)
+            .unwrap_or("current")
+            .to_string();
+        let state = self.sessions.state(&context.session_id);
+        let op = match tool {
+            "list_r_objects" => Op::Describe,
+            "inspect_r_object" => Op::Inspect,
+            "get_r_session_info" => Op::SessionInfo,
+            _ => Op::Packages,
+        };
+        if state.worker().is_none() && matches!(op, Op::Describe | Op::Inspect) {
+            let value = if op == Op::Describe {
+                json!({"objects": [], "summary": {"total_objects": 0, "total_size_bytes": 0, "classes": {}}})
+            } else {
+                json!({
+                    "exists": false,
+                    "object_name": arguments.get("object_name"),
+                    "message": "this session has no R workspace yet; create objects with execute_r_analysis",
+                })
+            };
+            return finish(tool, value, &label, None);
+        }
+        let mut args = Value::Object(arguments);
+        if op == Op::Packages {
+            let approved = state.approvals_mut(|a| a.packages.clone());
+            let allowed: Vec<&String> = self.allowlist.names().chain(approved.iter()).collect();
+            args["allowed"] = json!(allowed);
+        }
+        let timeout = std::time::Duration::from_secs(60);
+        let answer = self
+            .sessions
+            .run(&state, op, args, timeout, &context.cancel, None)
+            .await;
+        match answer.outcome {
+            Ok(Outcome::Ok { value, .. }) => finish(tool, value, &label, answer.note),
+            Ok(Outcome::Failed { message, .. }) => success(
+                format!("**{tool}** failed: {message}"),
+                json!({"success": false, "error": message, "session_id": label}),
+            ),
+            Err(failure) => error(tool, &failure.to_string()),
+        }
+    }
+}
+
+/// Adds the common fields and a short text summary.
+fn finish(tool: &str, mut value: Value, label: &str, note: Option<String>) -> CallToolResult {
+    if let Value::Object(fields) = &mut value {
+        fields.insert("session_id".into(), json!(label));
+        fields.insert(
+            "workspace".into(),
+            json!("this MCP session's live R workspace"),
+        );
+        fields.insert("success".into(), json!(true));
+        if let Some(note) = &note {
+            fields.insert("workspace_reset".into(), json!(note));
+        }
+    }
+    let summary = match tool {
+        "list_r_objects" => {
+            let objects = value["objects"].as_array().map_or(0, Vec::len);
+            let names: Vec<&str> = value["objects"]
+                .as_array()
+                .map(|items| {
+                    items
+                        .iter()
+                        .filter_map(|o| o["name"].as_str())
+                        .take(50)
+                        .collect()
+                })
+                .unwrap_or_default();
+            format!(
+                "{objects} objects in this session's R workspace: {}",
+                names.join(", ")
+            )
+        }
+        "inspect_r_object" => {
+            if value["exists"] == json!(true) {
+                format!(
+                    "`{}`: class {}, {} bytes\n\n```\n{}\n```",
+                    value["object_name"].as_str().unwrap_or(""),
+                    value["class"],
+                    value["size_bytes"],
+                    value["structure"].as_str().unwrap_or("")
+                )
+            } else {
+                value["message"]
+                    .as_str()
+                    .unwrap_or("no such object")
+                    .to_string()
+            }
+        }
+        "get_r_session_info" => format!(
+            "{} on {}; {} objects in the workspace",
+            value["r_version"].as_str().unwrap_or("R"),
+            value["platform"].as_str().unwrap_or("?"),
+            value["workspace_objects"]
+        ),
+        _ => match value.get("packages").and_then(Value::as_array) {
+            Some(packages) => format!("{} packages listed", packages.len()),
+            None => format!(
+                "package {}: installed {}, loaded {}",
+                value["package"], value["installed"], value["loaded"]
+            ),
+        },
+    };
+    let text = match note {
+        Some(note) => format!("Note: this session's R workspace was reset ({note}).\n\n{summary}"),
+        None => summary,
+    };
+    success(text, value)
+}

@@ -1,0 +1,492 @@
+//! Prompts and resources as a client sees them, over Streamable HTTP (the
+//! server in this process) and over stdio (`rmcp start` as a child
+//! process): the five workflow prompts with argument completion, the tool
+//! catalog, the environment report (no paths, no secrets), the sandbox's
+//! folders as `file://` resources, example datasets by URI, and
+//! notifications when a subscribed file is written.
+
+mod common;
+mod support;
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::PathBuf;
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::{mpsc, Arc};
+use std::time::Duration;
+
+use rmcp_server::config::HttpConfig;
+use rmcp_server::http::{self, AppState};
+use rmcp_server::mcp::{McpServer, ServerOptions};
+use rmcp_server::metrics::Metrics;
+use rmcp_server::tools::catalog::Catalog;
+use rmcp_server::tools::prompts::AnalysisPrompts;
+use rmcp_server::tools::resources::ServerResources;
+use rmcp_server::tools::ToolProvider;
+use rmcp_server::vfs::{Vfs, VfsConfig};
+use serde_json::{json, Value};
+use support::{wait_for_event, Client};
+
+/// A temporary folder with `data/sales.csv` and a writable `out/`.
+struct Folder {
+    path: PathBuf,
+}
+
+impl Folder {
+    fn new() -> Folder {
+        let mut bytes = [0u8; 8];
+        getrandom::fill(&mut bytes).expect("random");
+        let name: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+        let path = std::env::temp_dir().join(format!("rmcp-resources-{name}"));
+        std::fs::create_dir_all(path.join("data")).expect("data");
+        std::fs::create_dir_all(path.join("out")).expect("out");
+        std::fs::write(path.join("data/sales.csv"), "month,sales\n1,10\n2,12\n").expect("csv");
+        std::fs::write(path.join("data/notes.sh"), "echo hidden").expect("script");
+        Folder { path }
+    }
+
+    fn name(&self) -> String {
+        self.path
+            .file_name()
+            .expect("name")
+            .to_string_lossy()
+            .into_owned()
+    }
+}
+
+impl Drop for Folder {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.path);
+    }
+}
+
+/// The real server on 127.0.0.1:0 with the catalog, prompts and resources
+/// on a sandbox rooted at `folder` (`out/` writable).
+async fn start_http(folder: &Folder) -> (String, tokio::sync::oneshot::Sender<()>) {
+    let engine = common::engine();
+    let vfs = Arc::new(
+        Vfs::new(&VfsConfig {
+            enabled: true,
+            read_roots: vec![folder.path.clone()],
+            writable_roots: vec![folder.path.join("out")],
+            max_bytes: 1024 * 1024,
+        })
+        .expect("sandbox"),
+    );
+    let catalog = Arc::new(Catalog::with_vfs(engine.clone(), Arc::clone(&vfs)).expect("catalog"));
+    let tools: Vec<Arc<dyn ToolProvider>> = vec![catalog.clone()];
+    let resources = ServerResources::new(engine.clone(), vfs, tools, "test");
+    let mcp = McpServer::builder(ServerOptions::default())
+        .tools(catalog.clone())
+        .prompts(Arc::new(AnalysisPrompts::new()))
+        .resources(catalog.results())
+        .resources(Arc::new(resources))
+        .build(Arc::new(Metrics::new().expect("metrics")));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let address = listener.local_addr().expect("address");
+    let state = AppState::new(mcp, Some(engine), HttpConfig::local(address));
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(http::serve(listener, state, async move {
+        let _ = stopped.await;
+    }));
+    (format!("http://{address}/mcp"), stop)
+}
+
+fn text_of_resource(reply: &Value) -> String {
+    reply["result"]["contents"][0]["text"]
+        .as_str()
+        .unwrap_or_else(|| panic!("text contents: {reply}"))
+        .to_string()
+}
+
+/// Over HTTP: the prompts list, render with their arguments, refuse missing
+/// ones and complete argument values.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn prompts_over_http() {
+    let folder = Folder::new();
+    let (url, _stop) = start_http(&folder).await;
+    let mut client = Client::new(&url);
+    let init = client.initialize(json!({})).await;
+    assert!(init["capabilities"]["prompts"].is_object());
+    let listed = client.request("prompts/list", json!({})).await;
+    let names: Vec<&str> = listed["result"]["prompts"]
+        .as_array()
+        .expect("prompts")
+        .iter()
+        .filter_map(|p| p["name"].as_str())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "model_diagnostic_workflow",
+            "panel_regression",
+            "regression_diagnostics",
+            "statistical_workflow",
+            "time_series_forecast"
+        ]
+    );
+    let prompt = client
+        .request(
+            "prompts/get",
+            json!({"name": "time_series_forecast", "arguments": {
+                "variable_name": "passengers", "dataset_description": "monthly airline passengers",
+                "periods_ahead": "24", "frequency": "monthly"}}),
+        )
+        .await;
+    let text = prompt["result"]["messages"][0]["content"]["text"]
+        .as_str()
+        .expect("text");
+    assert!(
+        text.contains("passengers") && text.contains("forecast_periods 24"),
+        "{text}"
+    );
+    assert!(text.contains("frequency 12"), "{text}");
+    let missing = client
+        .request(
+            "prompts/get",
+            json!({"name": "panel_regression", "arguments": {"target": "y"}}),
+        )
+        .await;
+    assert_eq!(missing["error"]["code"], -32602, "{missing}");
+    assert!(missing["error"]["message"]
+        .as_str()
+        .is_some_and(|m| m.contains("predictors")));
+    let completion = client
+        .request(
+            "completion/complete",
+            json!({"ref": {"type": "ref/prompt", "name": "panel_regression"},
+                   "argument": {"name": "model_type", "value": "r"}}),
+        )
+        .await;
+    assert_eq!(
+        completion["result"]["completion"]["values"],
+        json!(["random"])
+    );
+}
+
+/// Over HTTP: the catalog, the environment report, the sandbox folder, a
+/// file in it, an example dataset by URI; escapes are refused; a subscribed
+/// file written by write_csv is announced on the GET stream.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn resources_over_http() {
+    let folder = Folder::new();
+    let (url, _stop) = start_http(&folder).await;
+    let mut client = Client::new(&url);
+    let init = client.initialize(json!({})).await;
+    assert_eq!(init["capabilities"]["resources"]["subscribe"], true);
+    assert_eq!(init["capabilities"]["resources"]["listChanged"], true);
+    let root = format!("file://{}/", folder.name());
+
+    let listed = client.request("resources/list", json!({})).await;
+    let uris: Vec<&str> = listed["result"]["resources"]
+        .as_array()
+        .expect("resources")
+        .iter()
+        .filter_map(|r| r["uri"].as_str())
+        .collect();
+    assert!(
+        uris.contains(&"rmcp://catalog") && uris.contains(&"rmcp://env"),
+        "{uris:?}"
+    );
+    assert!(uris.contains(&root.as_str()), "{uris:?}");
+    assert!(uris.contains(&"file://out/"), "the writable root: {uris:?}");
+    let templates = client.request("resources/templates/list", json!({})).await;
+    let templates: Vec<&str> = templates["result"]["resourceTemplates"]
+        .as_array()
+        .expect("templates")
+        .iter()
+        .filter_map(|t| t["uriTemplate"].as_str())
+        .collect();
+    assert!(
+        templates.contains(&"rmcp://dataset/{name}"),
+        "{templates:?}"
+    );
+    assert!(templates.contains(&"rmcp://data/{id}"), "{templates:?}");
+
+    let catalog = text_of_resource(
+        &client
+            .request("resources/read", json!({"uri": "rmcp://catalog"}))
+            .await,
+    );
+    let listed = client.request("tools/list", json!({})).await;
+    let count = listed["result"]["tools"].as_array().map_or(0, Vec::len);
+    assert!(catalog.contains(&format!("{count} tools in")), "{catalog}");
+    assert!(
+        catalog.contains("## fileops") && catalog.contains("**read_csv**"),
+        "{catalog}"
+    );
+
+    let env = text_of_resource(
+        &client
+            .request("resources/read", json!({"uri": "rmcp://env"}))
+            .await,
+    );
+    let report: Value = serde_json::from_str(&env).expect("JSON");
+    assert!(report["r"]["version"]
+        .as_str()
+        .is_some_and(|v| v.starts_with('4')));
+    assert!(report["packages"]["loaded"]["stats"].is_string());
+    assert_eq!(report["files"]["enabled"], true);
+    for secret in [
+        folder.path.to_string_lossy().into_owned(),
+        std::env::current_dir()
+            .expect("cwd")
+            .to_string_lossy()
+            .into_owned(),
+        std::env::var("HOME").unwrap_or_else(|_| "/root".into()),
+        "R_HOME".into(),
+        "PATH".into(),
+    ] {
+        assert!(!env.contains(&secret), "the report shows {secret}");
+    }
+
+    let listing = text_of_resource(
+        &client
+            .request("resources/read", json!({"uri": format!("{root}data/")}))
+            .await,
+    );
+    let listing: Value = serde_json::from_str(&listing).expect("JSON");
+    let entries = listing["entries"].as_array().expect("entries");
+    assert_eq!(entries.len(), 1, "only readable files: {listing}");
+    assert_eq!(entries[0]["name"], "sales.csv");
+    assert_eq!(entries[0]["uri"], format!("{root}data/sales.csv"));
+    let csv = client
+        .request(
+            "resources/read",
+            json!({"uri": format!("{root}data/sales.csv")}),
+        )
+        .await;
+    assert_eq!(text_of_resource(&csv), "month,sales\n1,10\n2,12\n");
+    assert_eq!(csv["result"]["contents"][0]["mimeType"], "text/csv");
+    for escape in [
+        format!("{root}../"),
+        format!("{root}data/../../"),
+        format!("{root}data/notes.sh"),
+        "file://nowhere/x.csv".to_string(),
+    ] {
+        let refused = client
+            .request("resources/read", json!({"uri": escape}))
+            .await;
+        let message = refused["error"]["message"].as_str().unwrap_or_default();
+        assert!(refused["error"].is_object(), "{escape}: {refused}");
+        assert!(
+            !message.contains(&*std::env::temp_dir().to_string_lossy()),
+            "{escape}: {message}"
+        );
+    }
+
+    let dataset = text_of_resource(
+        &client
+            .request(
+                "resources/read",
+                json!({"uri": "rmcp://dataset/economics?size=medium&add_noise=yes"}),
+            )
+            .await,
+    );
+    let dataset: Value = serde_json::from_str(&dataset).expect("JSON");
+    assert_eq!(dataset["metadata"]["rows"], 100);
+    assert_eq!(dataset["metadata"]["has_noise"], true);
+    assert!(dataset.get("_formatting").is_none());
+    let unknown = client
+        .request("resources/read", json!({"uri": "rmcp://dataset/weather"}))
+        .await;
+    assert_eq!(unknown["error"]["code"], -32002, "{unknown}");
+
+    // Subscribe to the output folder, open the GET stream, write a file.
+    let subscribed = client
+        .request("resources/subscribe", json!({"uri": "file://out/"}))
+        .await;
+    assert_eq!(subscribed["result"], json!({}));
+    let mut stream = client
+        .http
+        .get(&url)
+        .header("accept", "text/event-stream")
+        .header("mcp-session-id", client.session.clone().expect("session"))
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(stream.status(), 200);
+    let written = client
+        .request(
+            "tools/call",
+            json!({"name": "write_csv", "arguments": {"data": {"x": [1, 2]}, "file_path": "out/result.csv"}}),
+        )
+        .await;
+    assert_eq!(written["result"]["isError"], false, "{written}");
+    let mut buffer = String::new();
+    let note = wait_for_event(&mut stream, &mut buffer, |m| {
+        m["method"] == "notifications/resources/updated"
+    })
+    .await;
+    assert_eq!(note["params"]["uri"], "file://out/");
+    let read_back = client
+        .request("resources/read", json!({"uri": "file://out/result.csv"}))
+        .await;
+    assert!(text_of_resource(&read_back).contains("\"x\""));
+}
+
+/// `rmcp start` in a working folder, speaking newline-delimited JSON-RPC.
+struct StdioServer {
+    child: Child,
+    stdin: Option<ChildStdin>,
+    lines: mpsc::Receiver<String>,
+    next_id: i64,
+}
+
+impl StdioServer {
+    fn start(folder: &Folder) -> StdioServer {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_rmcp"))
+            .arg("start")
+            .arg("--vfs-writable")
+            .arg(folder.path.join("out"))
+            .current_dir(&folder.path)
+            .env("RMCP_LOG_LEVEL", "warn")
+            .env_remove("RMCP_VFS_ENABLED")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("rmcp starts");
+        let stdout = child.stdout.take().expect("stdout");
+        let (sender, lines) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if sender.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let stdin = child.stdin.take();
+        let mut server = StdioServer {
+            child,
+            stdin,
+            lines,
+            next_id: 1,
+        };
+        server.send(
+            json!({"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {
+            "protocolVersion": "2025-06-18", "capabilities": {},
+            "clientInfo": {"name": "stdio-resources-test", "version": "1"}}}),
+        );
+        let init = server.next();
+        assert_eq!(
+            init["result"]["capabilities"]["resources"]["subscribe"],
+            true
+        );
+        server.send(json!({"jsonrpc": "2.0", "method": "notifications/initialized"}));
+        server
+    }
+
+    fn send(&mut self, message: Value) {
+        let stdin = self.stdin.as_mut().expect("stdin open");
+        writeln!(stdin, "{message}").expect("write");
+        stdin.flush().expect("flush");
+    }
+
+    fn next(&self) -> Value {
+        let line = self
+            .lines
+            .recv_timeout(Duration::from_secs(60))
+            .expect("a message in time");
+        serde_json::from_str(&line).expect("stdout carries JSON-RPC only")
+    }
+
+    /// Sends a request; returns its response and the notifications before it.
+    fn request(&mut self, method: &str, params: Value) -> (Value, Vec<Value>) {
+        let id = self.next_id;
+        self.next_id += 1;
+        self.send(json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}));
+        let mut notes = Vec::new();
+        loop {
+            let message = self.next();
+            if message["id"] == id && message.get("method").is_none() {
+                return (message, notes);
+            }
+            notes.push(message);
+        }
+    }
+
+    fn finish(mut self) {
+        drop(self.stdin.take());
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Some(status) = self.child.try_wait().expect("wait") {
+                assert!(status.success(), "{status}");
+                return;
+            }
+            assert!(std::time::Instant::now() < deadline, "rmcp did not exit");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+/// Over stdio (where a desktop client runs it): the same prompts and
+/// resources, files relative to the working folder, and an update
+/// notification when a subscribed file is written.
+#[test]
+fn prompts_and_resources_over_stdio() {
+    let folder = Folder::new();
+    let mut server = StdioServer::start(&folder);
+    let (prompts, _) = server.request("prompts/list", json!({}));
+    assert_eq!(
+        prompts["result"]["prompts"].as_array().map(Vec::len),
+        Some(5)
+    );
+    let (prompt, _) = server.request(
+        "prompts/get",
+        json!({"name": "statistical_workflow", "arguments": {"dataset_name": "sales", "analysis_goals": "what drives sales"}}),
+    );
+    let text = prompt["result"]["messages"][0]["content"]["text"]
+        .as_str()
+        .expect("text");
+    assert!(text.contains("what drives sales"), "{text}");
+
+    let (listed, _) = server.request("resources/list", json!({}));
+    let uris: Vec<String> = listed["result"]["resources"]
+        .as_array()
+        .expect("resources")
+        .iter()
+        .filter_map(|r| r["uri"].as_str().map(str::to_string))
+        .collect();
+    let root = format!("file://{}/", folder.name());
+    assert!(uris.contains(&root), "the working folder: {uris:?}");
+    assert!(uris.contains(&"rmcp://catalog".to_string()));
+    let (catalog, _) = server.request("resources/read", json!({"uri": "rmcp://catalog"}));
+    assert!(text_of_resource(&catalog).contains("**write_excel**"));
+    let (csv, _) = server.request(
+        "resources/read",
+        json!({"uri": format!("{root}data/sales.csv")}),
+    );
+    assert!(text_of_resource(&csv).starts_with("month,sales"));
+
+    let (read, _) = server.request(
+        "tools/call",
+        json!({"name": "read_csv", "arguments": {"file_path": "data/sales.csv"}}),
+    );
+    assert_eq!(
+        read["result"]["structuredContent"]["data"]["sales"],
+        json!([10, 12])
+    );
+
+    let uri = format!("{root}out/summary.json");
+    let (subscribed, _) = server.request("resources/subscribe", json!({"uri": uri}));
+    assert_eq!(subscribed["result"], json!({}));
+    let (written, notes) = server.request(
+        "tools/call",
+        json!({"name": "write_json", "arguments": {"data": {"x": [1]}, "file_path": "out/summary.json"}}),
+    );
+    assert_eq!(written["result"]["isError"], false, "{written}");
+    assert!(
+        notes
+            .iter()
+            .any(|n| n["method"] == "notifications/resources/updated" && n["params"]["uri"] == uri),
+        "{notes:?}"
+    );
+    let (refused, _) = server.request(
+        "tools/call",
+        json!({"name": "write_json", "arguments": {"data": {"x": [1]}, "file_path": "data/x.json"}}),
+    );
+    assert_eq!(refused["result"]["isError"], true);
+    server.finish();
+}

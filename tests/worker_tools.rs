@@ -1,0 +1,229 @@
+//! Free-form R through the whole MCP path: an assistant runs its own R code
+//! in its session's sandboxed worker, keeps objects between calls, looks at
+//! them with the introspection tools, calls catalog tools back from R, and
+//! never sees another session's workspace.
+
+mod common;
+mod support;
+mod worker_support;
+
+use serde_json::json;
+use worker_support::{call, client, run_r, start, test_config, text, value};
+
+/// An assistant stores a model in one call and uses it in the next: the
+/// workspace lives as long as the MCP session.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_workspace_persists_across_calls() {
+    let harness = start(test_config("persist")).await;
+    let client = client(&harness).await;
+    let first = run_r(&client, "fit <- lm(mpg ~ wt, data = mtcars); result <- 1").await;
+    assert_eq!(value(&first), json!(1), "{first}");
+    let second = run_r(&client, "result <- unname(round(coef(fit)[2], 3))").await;
+    assert_eq!(value(&second), json!(-5.344));
+}
+
+/// Two sessions each get their own workspace: one cannot see the other's
+/// objects, even by name.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sessions_are_isolated() {
+    let harness = start(test_config("isolation")).await;
+    let alice = client(&harness).await;
+    let bob = client(&harness).await;
+    value(&run_r(&alice, "secret_of_alice <- 42; result <- TRUE").await);
+    let seen = run_r(&bob, "result <- exists('secret_of_alice')").await;
+    assert_eq!(value(&seen), json!(false));
+    let listed = call(&bob, "list_r_objects", json!({})).await;
+    assert!(!listed.to_string().contains("secret_of_alice"), "{listed}");
+    let listed = call(&alice, "list_r_objects", json!({})).await;
+    assert!(listed.to_string().contains("secret_of_alice"), "{listed}");
+}
+
+/// The introspection tools see the caller's live objects.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn introspection_sees_the_callers_objects() {
+    let harness = start(test_config("introspect")).await;
+    let client = client(&harness).await;
+    value(&run_r(&client, "df <- head(mtcars, 7); v <- 1:10; result <- NULL").await);
+    let listed = call(&client, "list_r_objects", json!({"sort_by": "size"})).await;
+    let names: Vec<&str> = listed["structuredContent"]["objects"]
+        .as_array()
+        .expect("objects")
+        .iter()
+        .filter_map(|o| o["name"].as_str())
+        .collect();
+    assert!(names.contains(&"df") && names.contains(&"v"), "{listed}");
+    let inspected = call(
+        &client,
+        "inspect_r_object",
+        json!({"object_name": "df", "max_preview_rows": 3}),
+    )
+    .await;
+    let object = &inspected["structuredContent"];
+    assert_eq!(object["exists"], json!(true), "{inspected}");
+    assert_eq!(object["dim"], json!([7, 11]));
+    assert_eq!(object["preview"]["mpg"], json!([21, 21, 22.8]));
+    let missing = call(&client, "inspect_r_object", json!({"object_name": "nope"})).await;
+    assert_eq!(missing["structuredContent"]["exists"], json!(false));
+    let info = call(&client, "get_r_session_info", json!({})).await;
+    assert!(
+        info["structuredContent"]["r_version"]
+            .as_str()
+            .unwrap_or("")
+            .starts_with("R version"),
+        "{info}"
+    );
+    let packages = call(&client, "list_r_packages", json!({"package_name": "stats"})).await;
+    assert_eq!(
+        packages["structuredContent"]["installed"],
+        json!(true),
+        "{packages}"
+    );
+}
+
+/// R code calls the linear_model catalog tool through rmcp_call() once a
+/// callback session allows it, and is refused tools it was not given.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn r_calls_linear_model_back() {
+    let harness = start(test_config("callback")).await;
+    let client = client(&harness).await;
+    let code = "fit <- rmcp_call('linear_model', list(data = mtcars[, c('mpg', 'wt')], formula = 'mpg ~ wt')); result <- round(fit$coefficients$wt, 3)";
+    let before = run_r(&client, code).await;
+    assert_eq!(
+        before["structuredContent"]["success"],
+        json!(false),
+        "{before}"
+    );
+    assert!(text(&before).contains("setup_r_bidirectional"), "{before}");
+    let setup = call(
+        &client,
+        "setup_r_bidirectional",
+        json!({"allowed_tools": ["linear_model"]}),
+    )
+    .await;
+    assert_eq!(
+        setup["structuredContent"]["success"],
+        json!(true),
+        "{setup}"
+    );
+    let after = run_r(&client, code).await;
+    assert_eq!(value(&after), json!(-5.344));
+    let refused = run_r(
+        &client,
+        "rmcp_call('t_test', list(data = list(x = c(1, 2, 3)), variable = 'x'))",
+    )
+    .await;
+    assert!(text(&refused).contains("not allowed"), "{refused}");
+    let listed = call(&client, "list_callback_sessions", json!({})).await;
+    assert_eq!(listed["structuredContent"]["count"], json!(1), "{listed}");
+}
+
+/// Code that swallows interrupts (`while (TRUE)` inside
+/// `tryCatch(interrupt = )`) is killed at its deadline plus the grace
+/// period; the client is told the workspace was reset, and the next call
+/// runs on a fresh worker.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_worker_that_will_not_stop_is_replaced() {
+    let harness = start(test_config("replace")).await;
+    let client = client(&harness).await;
+    value(&run_r(&client, "kept <- 1; result <- kept").await);
+    let started = std::time::Instant::now();
+    let stuck = call(
+        &client,
+        "execute_r_analysis",
+        json!({
+            "r_code": "repeat tryCatch(while (TRUE) {}, interrupt = function(i) NULL)",
+            "description": "stuck",
+            "timeout_seconds": 1,
+        }),
+    )
+    .await;
+    let elapsed = started.elapsed();
+    assert_eq!(stuck["isError"], json!(true), "{stuck}");
+    assert!(text(&stuck).contains("workspace was reset"), "{stuck}");
+    assert!(elapsed < std::time::Duration::from_secs(8), "{elapsed:?}");
+    let after = run_r(&client, "result <- exists('kept')").await;
+    assert_eq!(value(&after), json!(false));
+    // An interruptible loop stops at its deadline and keeps the workspace.
+    value(&run_r(&client, "kept <- 2; result <- kept").await);
+    let slow = call(
+        &client,
+        "execute_r_analysis",
+        json!({"r_code": "while (TRUE) {}", "description": "slow", "timeout_seconds": 1}),
+    )
+    .await;
+    assert!(text(&slow).contains("workspace is intact"), "{slow}");
+    assert_eq!(value(&run_r(&client, "result <- kept").await), json!(2));
+}
+
+/// Ending the session (DELETE /mcp) stops its worker and removes its folder.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ending_the_session_frees_its_worker() {
+    let harness = start(test_config("end")).await;
+    let client = client(&harness).await;
+    value(&run_r(&client, "result <- 1").await);
+    let session = client.session.clone().expect("session id");
+    let worker = harness
+        .free
+        .sessions()
+        .state(&session)
+        .worker()
+        .expect("a worker");
+    let (pid, dir) = (worker.pid, worker.dir.clone());
+    drop(worker);
+    let response = client
+        .http
+        .delete(&client.url)
+        .header("mcp-session-id", &session)
+        .header("mcp-protocol-version", "2025-11-25")
+        .send()
+        .await
+        .expect("delete");
+    assert!(response.status().is_success(), "{}", response.status());
+    support::eventually("the worker exits", || {
+        !std::path::Path::new(&format!("/proc/{pid}")).exists() && !dir.exists()
+    })
+    .await;
+}
+
+/// A worker idle past its TTL is freed; the session's next call says its
+/// workspace was reset and runs on a new worker.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn idle_workers_are_freed() {
+    let mut config = test_config("idle");
+    config.idle_ttl = std::time::Duration::from_millis(500);
+    let harness = start(config).await;
+    let client = client(&harness).await;
+    value(&run_r(&client, "old <- 1; result <- 1").await);
+    support::eventually("the idle worker is freed", || {
+        harness.free.sessions().live_workers() == 0
+    })
+    .await;
+    let next = run_r(&client, "result <- exists('old')").await;
+    assert_eq!(value(&next), json!(false));
+    assert!(text(&next).contains("idle"), "{next}");
+}
+
+/// The twelve tools are declared with the reference's input schemas.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn schemas_match_the_reference() {
+    use rmcp_server::tools::ToolProvider;
+    let harness = start(test_config("schemas")).await;
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/spec/tools.json");
+    let reference: Vec<serde_json::Value> =
+        serde_json::from_str(&std::fs::read_to_string(path).expect("tools.json")).expect("json");
+    let tools = harness.free.tools();
+    assert_eq!(tools.len(), 12);
+    for tool in tools {
+        let expected = reference
+            .iter()
+            .find(|t| t["name"] == tool.name.as_ref())
+            .unwrap_or_else(|| panic!("{} is not a reference tool", tool.name));
+        assert_eq!(
+            serde_json::Value::Object((*tool.input_schema).clone()),
+            expected["inputSchema"],
+            "{}",
+            tool.name
+        );
+        assert!(tool.description.as_deref().unwrap_or("").len() > 40);
+    }
+}
