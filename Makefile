@@ -8,12 +8,12 @@ PREFIX ?= /usr/local
 RMCP_HTTP_HOST ?= 127.0.0.1
 RMCP_HTTP_PORT ?= 8000
 
-.PHONY: run test deps rust build check fmt clippy test-rust conformance python-client deploy-check bench install clean
+.PHONY: run test deps rust build check fmt clippy test-rust conformance python-client deploy-check scale-out bench install clean
 
 run: deps build
 	./target/release/rmcp serve-http --host $(RMCP_HTTP_HOST) --port $(RMCP_HTTP_PORT)
 
-test: deps check test-rust conformance python-client deploy-check
+test: deps check test-rust conformance python-client deploy-check scale-out
 
 deps: rust
 	bash deploy/install-deps.sh
@@ -51,9 +51,18 @@ python-client:
 deploy-check:
 	@if [ -f deploy/check.sh ]; then bash deploy/check.sh; else echo "deploy-check: no deploy/check.sh yet"; fi
 
+# Two rmcp processes behind Debian's nginx running the shipped session-routing
+# configs (deploy/compose/nginx.conf, deploy/k8s/router.yaml) on loopback.
+scale-out:
+	$(CARGO) build --locked --bin rmcp
+	bash tests/scale_out.sh
+
 bench: deps
 	$(CARGO) bench --locked --bench engine
 
+# The binary is all there is to install (the R scripts are compiled into it);
+# $(PREFIX)/bin/rmcp is the unit's ExecStart (deploy/systemd/rmcp.service, checked
+# by deploy/check.sh). The R runtime comes from deploy/install-deps.sh --runtime.
 install: build
 	install -D -m 0755 target/release/rmcp $(DESTDIR)$(PREFIX)/bin/rmcp
 

@@ -145,7 +145,7 @@ nginx_localize() {
   sed -E \
     -e "s#^([[:space:]]*ssl_certificate)[[:space:]]+[^;]+;#\1 $tmp/tls.crt;#" \
     -e "s#^([[:space:]]*ssl_certificate_key)[[:space:]]+[^;]+;#\1 $tmp/tls.key;#" \
-    -e "s#^([[:space:]]*server)[[:space:]]+rmcp:#\1 127.0.0.1:#" \
+    -e "s#^([[:space:]]*server)[[:space:]]+rmcp(-[0-9]+)?:#\1 127.0.0.1:#" \
     -e "s#/var/log/nginx/#$tmp/#" \
     -e "s#^pid[[:space:]]+[^;]+;#pid $tmp/nginx.pid;#" \
     -e "s#^user[[:space:]]+nginx;#user nobody $(id -gn nobody 2>/dev/null || echo nogroup);#" \
@@ -168,6 +168,57 @@ events { worker_connections 64; }
 http { include $tmp/site-rmcp.conf; }
 EOF
   nginx -t -q -e "$tmp/error.log" -c "$tmp/site-main.conf"
+}
+
+# The session router's nginx.conf lives in a ConfigMap (deploy/k8s/router.yaml).
+# Test a copy with the cluster names (the resolver, the Service in rmcp_any)
+# pointed at 127.0.0.1, since nginx -t resolves them, and /tmp paths in $tmp.
+check_nginx_router() {
+  mkdir -p "$tmp/router"
+  "$py" -c 'import sys, yaml
+docs = [d for d in yaml.safe_load_all(open(sys.argv[1])) if d and d.get("kind") == "ConfigMap"]
+sys.stdout.write(docs[0]["data"]["nginx.conf"])' deploy/k8s/router.yaml >"$tmp/router/raw.conf" || return 1
+  sed -E \
+    -e "s#^([[:space:]]*resolver)[[:space:]]+[^[:space:];]+#\1 127.0.0.1#" \
+    -e "s#^([[:space:]]*server)[[:space:]]+[a-z0-9.-]+\.svc\.cluster\.local:#\1 127.0.0.1:#" \
+    -e "s#/tmp/#$tmp/router/#" \
+    "$tmp/router/raw.conf" >"$tmp/router/nginx.conf"
+  nginx -t -q -e "$tmp/error.log" -c "$tmp/router/nginx.conf"
+}
+
+# The VM site's recipe for several instances is a comment; uncomment it into
+# a copy (map and upstreams in, /mcp and /health through them), test that
+# too, and check that its map, upstreams and servers agree.
+check_nginx_site_instances() {
+  sed -n -E '/^#   map /,/^#$/ s/^#   (.*)$/\1/p' deploy/nginx/rmcp.conf >"$tmp/site-instances.conf"
+  grep -q 'upstream rmcp_any' "$tmp/site-instances.conf" || { echo "no recipe found"; return 1; }
+  # shellcheck disable=SC2016 # $rmcp_upstream is nginx's variable, not the shell's
+  nginx_localize deploy/nginx/rmcp.conf |
+    sed -E -e '/location ~ \^\/mcp/,/}/s#proxy_pass http://rmcp;#proxy_pass http://$rmcp_upstream;#' \
+      -e '/location = \/health/,/}/s#proxy_pass http://rmcp;#proxy_pass http://rmcp_any;#' \
+      >>"$tmp/site-instances.conf"
+  printf 'pid %s;\nerror_log %s;\nevents { worker_connections 64; }\nhttp { include %s; }\n' \
+    "$tmp/site.pid" "$tmp/site-error.log" "$tmp/site-instances.conf" >"$tmp/site-instances-main.conf"
+  nginx -t -q -e "$tmp/error.log" -c "$tmp/site-instances-main.conf" || return 1
+  "$py" -c 'import sys
+sys.path.insert(0, "deploy")
+import check_manifests as c
+problems = c.check_nginx_routing(open(sys.argv[1]).read(), {"p8001": "127.0.0.1:8001", "p8002": "127.0.0.1:8002"})
+print("\n".join(problems))
+sys.exit(1 if problems else 0)' "$tmp/site-instances.conf"
+}
+
+# `make install` puts the binary where the unit runs it (a dry run: make -n
+# prints the commands without building or installing anything).
+check_make_install() {
+  local exec_path
+  exec_path="$(sed -n -E 's#^ExecStart=([^ ]+) .*#\1#p' deploy/systemd/rmcp.service)"
+  make -n -s install DESTDIR=/DESTDIR >"$tmp/make-install.out" 2>&1 || { cat "$tmp/make-install.out"; return 1; }
+  grep -q -E "^install .*target/release/rmcp /DESTDIR$exec_path\$" "$tmp/make-install.out" || {
+    echo "make install does not install target/release/rmcp as $exec_path (the unit's ExecStart):"
+    cat "$tmp/make-install.out"
+    return 1
+  }
 }
 
 # systemd-analyze verify refuses a unit whose ExecStart binary does not exist.
@@ -252,6 +303,9 @@ check "Dockerfile COPY sources pass Dockerfile.dockerignore" \
   "$py" deploy/check_manifests.py dockerignore deploy/docker/Dockerfile
 check "nginx -t deploy/compose/nginx.conf" check_nginx_compose
 check "nginx -t deploy/nginx/rmcp.conf (in a minimal http{})" check_nginx_site
+check "nginx -t + routing of deploy/nginx/rmcp.conf's several-instances recipe" check_nginx_site_instances
+check "nginx -t deploy/k8s/router.yaml (the router's nginx.conf)" check_nginx_router
+check "make install puts rmcp where deploy/systemd/rmcp.service runs it" check_make_install
 check "systemd-analyze verify deploy/systemd/rmcp.service (ExecStart=$(unit_exec))" check_unit_verify
 check "systemd-analyze security deploy/systemd/rmcp.service (exposure <= 2.0)" check_unit_security
 check "logrotate -d deploy/logrotate/rmcp" check_logrotate
@@ -265,7 +319,7 @@ check "Knative/Cloud Run fields + revision spec as core/v1 Pod: deploy/cloudrun/
 check "Compose Specification schema + wiring: deploy/compose/docker-compose.prod.yml" \
   "$py" deploy/check_manifests.py compose deploy/compose/docker-compose.prod.yml "$compose_schema"
 check "yamllint --strict deploy/" yamllint --strict -c deploy/.yamllint deploy/
-check "shellcheck deploy/check.sh" shellcheck deploy/check.sh
+check "shellcheck deploy/check.sh tests/scale_out.sh" shellcheck deploy/check.sh tests/scale_out.sh
 
 echo "deploy-check: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
