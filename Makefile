@@ -57,8 +57,18 @@ scale-out:
 	$(CARGO) build --locked --bin rmcp
 	bash tests/scale_out.sh
 
-bench: deps
+# Benchmarks, each printing a markdown table and writing it to benches/results/:
+# the engine alone, this server vs the Python reference (rmcp==0.12.0 from PyPI
+# in .venv-bench/) vs the R floor over Streamable HTTP, and free-form R in the
+# sandboxed workers.
+bench: deps .venv-bench/bin/rmcp
 	$(CARGO) bench --locked --bench engine
+	$(CARGO) bench --locked --bench mcp_http
+	$(CARGO) bench --locked --bench free_form_r
+
+.venv-bench/bin/rmcp:
+	python3 -m venv .venv-bench
+	.venv-bench/bin/pip install --quiet rmcp==0.12.0
 
 # The binary is all there is to install (the R scripts are compiled into it);
 # $(PREFIX)/bin/rmcp is the unit's ExecStart (deploy/systemd/rmcp.service, checked

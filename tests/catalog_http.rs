@@ -50,6 +50,14 @@ async fn tools_are_listed_with_schemas() {
         .filter(|t| t["_meta"]["rmcp/category"].is_string())
         .count();
     assert_eq!(catalog_tools, 42);
+
+    // The first page is served from a cache: it stays the same and equals a
+    // page built for the call (a cursor of "0" bypasses the cache).
+    let again = client.request("tools/list", json!({})).await;
+    let fresh = client.request("tools/list", json!({"cursor": "0"})).await;
+    assert_eq!(again["result"], listed["result"]);
+    assert_eq!(fresh["result"], listed["result"]);
+    assert_eq!(again["id"], json!(client.next_id() - 2));
 }
 
 /// linear_model over HTTP gives R's coefficients (lm(mpg ~ wt, mtcars):

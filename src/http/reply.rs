@@ -20,6 +20,17 @@ pub fn json(status: StatusCode, body: &Value) -> Response {
     warp::reply::with_status(warp::reply::json(body), status).into_response()
 }
 
+/// A body that is already JSON text.
+pub fn json_text(status: StatusCode, body: String) -> Response {
+    let mut response = Response::new(body.into());
+    *response.status_mut() = status;
+    response.headers_mut().insert(
+        warp::http::header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    response
+}
+
 /// A JSON-RPC error response with a null id, for failures before a message
 /// could be handled (HTTP-level problems on MCP endpoints).
 pub fn rpc_error(status: StatusCode, code: i32, message: &str) -> Response {

@@ -15,7 +15,7 @@ use warp::reply::Response;
 
 use super::reply;
 use super::{AppState, RequestInfo};
-use crate::mcp::jsonrpc::{self, code, Message};
+use crate::mcp::jsonrpc::{self, code, Message, Outgoing};
 use crate::mcp::session::{Session, SessionKind};
 use crate::mcp::stream::{EventId, HubSink, Outbound};
 use crate::mcp::SUPPORTED_VERSIONS;
@@ -174,8 +174,15 @@ pub async fn post(
         }
         return response;
     }
-    let response = state.mcp.handle(&session, message, standalone).await;
-    let body = response.unwrap_or(Value::Null);
+    let response = state
+        .mcp
+        .handle_encoded(&session, message, standalone)
+        .await;
+    let body = match response {
+        Some(Outgoing::Text(text)) => return reply::json_text(StatusCode::OK, text),
+        Some(Outgoing::Value(value)) => value,
+        None => Value::Null,
+    };
     if is_initialize {
         if body.get("error").is_some() {
             state.sessions.remove(&session.id);

@@ -10,7 +10,7 @@ use rmcp::model::ErrorData;
 use serde::Serialize;
 use serde_json::{json, Map, Value};
 
-use super::jsonrpc::{self, code, Message, Request};
+use super::jsonrpc::{self, code, Message, Outgoing, Request};
 use super::session::{Handshake, Session};
 use super::stream::Outbound;
 use super::{McpServer, LATEST_VERSION};
@@ -31,6 +31,19 @@ impl McpServer {
         message: Message,
         outbound: Outbound,
     ) -> Option<Value> {
+        self.handle_encoded(session, message, outbound)
+            .await
+            .map(Outgoing::into_value)
+    }
+
+    /// [`handle`](Self::handle) for transports that write JSON text: cached
+    /// results come back already serialized.
+    pub async fn handle_encoded(
+        &self,
+        session: &Arc<Session>,
+        message: Message,
+        outbound: Outbound,
+    ) -> Option<Outgoing> {
         match message {
             Message::Request(request) => {
                 let outcome = self.request(session, &request, outbound).await;
@@ -38,8 +51,15 @@ impl McpServer {
                     .metrics
                     .mcp_request(&request.method, outcome.is_ok());
                 Some(match outcome {
-                    Ok(result) => jsonrpc::response(&request.id, result),
-                    Err(error) => jsonrpc::error_response(Some(&request.id), &error),
+                    Ok(Answer::Value(result)) => {
+                        Outgoing::Value(jsonrpc::response(&request.id, result))
+                    }
+                    Ok(Answer::Text(result)) => {
+                        Outgoing::Text(jsonrpc::response_text(&request.id, &result))
+                    }
+                    Err(error) => {
+                        Outgoing::Value(jsonrpc::error_response(Some(&request.id), &error))
+                    }
                 })
             }
             Message::Notification(notification) => {
@@ -60,14 +80,14 @@ impl McpServer {
         session: &Arc<Session>,
         request: &Request,
         outbound: Outbound,
-    ) -> Result<Value, ErrorData> {
+    ) -> Result<Answer, ErrorData> {
         let method = request.method.as_str();
         if method == "initialize" {
             let result = self.initialize(session, &request.params);
             if result.is_ok() {
                 self.inner.notifier.register(session, &outbound);
             }
-            return result;
+            return result.map(Answer::Value);
         }
         if session.handshake().is_none() && method != "ping" {
             return Err(jsonrpc::error(
@@ -76,9 +96,11 @@ impl McpServer {
             ));
         }
         let params = &request.params;
-        match method {
+        if method == "tools/list" {
+            return self.list_tools(params);
+        }
+        let result = match method {
             "ping" => Ok(json!({})),
-            "tools/list" => self.list_tools(params),
             "tools/call" => self.call_tool(session, request, outbound).await,
             "prompts/list" => {
                 let prompts: Vec<_> = self
@@ -140,7 +162,8 @@ impl McpServer {
                 code::METHOD_NOT_FOUND,
                 format!("method not found: {method}"),
             )),
-        }
+        };
+        result.map(Answer::Value)
     }
 
     fn notification(&self, session: &Arc<Session>, method: &str, params: &Map<String, Value>) {
@@ -221,9 +244,25 @@ impl McpServer {
         Ok(result)
     }
 
-    fn list_tools(&self, params: &Map<String, Value>) -> Result<Value, ErrorData> {
+    fn list_tools(&self, params: &Map<String, Value>) -> Result<Answer, ErrorData> {
+        let first_page = matches!(params.get("cursor"), None | Some(Value::Null));
+        if let Some(text) = first_page
+            .then(|| self.inner.first_tools_page.get())
+            .flatten()
+        {
+            return Ok(Answer::Text(Arc::clone(text)));
+        }
         let tools: Vec<_> = self.inner.tools.iter().map(|entry| &entry.tool).collect();
-        paginate("tools", &tools, params, self.inner.options.page_size)
+        let page = paginate("tools", &tools, params, self.inner.options.page_size)?;
+        if !first_page {
+            return Ok(Answer::Value(page));
+        }
+        let text: Arc<str> = serde_json::to_string(&page)
+            .map_err(|error| jsonrpc::error(code::INTERNAL_ERROR, error.to_string()))?
+            .into();
+        Ok(Answer::Text(Arc::clone(
+            self.inner.first_tools_page.get_or_init(|| text),
+        )))
     }
 
     async fn get_prompt(&self, params: &Map<String, Value>) -> Result<Value, ErrorData> {
@@ -311,6 +350,12 @@ pub(super) fn to_result<T: Serialize>(value: &T) -> Result<Value, ErrorData> {
         object.remove("resultType");
     }
     Ok(value)
+}
+
+/// A method's result: built for this call, or cached JSON text.
+enum Answer {
+    Value(Value),
+    Text(Arc<str>),
 }
 
 /// One page of `items` under `key`, with `nextCursor` when more remain. The

@@ -194,6 +194,32 @@ pub fn response(id: &RequestId, result: Value) -> Value {
     json!({"jsonrpc": "2.0", "id": id, "result": result})
 }
 
+/// A message on its way out: a JSON value, or JSON text already serialized
+/// (cached results, written without being parsed again).
+#[derive(Debug, Clone)]
+pub enum Outgoing {
+    Value(Value),
+    Text(String),
+}
+
+impl Outgoing {
+    /// The message as a value, for transports that frame values.
+    pub fn into_value(self) -> Value {
+        match self {
+            Outgoing::Value(value) => value,
+            Outgoing::Text(text) => serde_json::from_str(&text).unwrap_or(Value::Null),
+        }
+    }
+}
+
+/// A successful response whose `result` is already serialized JSON.
+pub fn response_text(id: &RequestId, result: &str) -> String {
+    format!(
+        "{{\"jsonrpc\":\"2.0\",\"id\":{},\"result\":{result}}}",
+        id_key(id)
+    )
+}
+
 /// An error response; `id` is `null` when the request had no usable id.
 pub fn error_response(id: Option<&RequestId>, error: &ErrorData) -> Value {
     json!({"jsonrpc": "2.0", "id": id, "error": error})

@@ -96,6 +96,10 @@ struct Inner {
     metrics: Arc<Metrics>,
     /// Sends resource notifications to the initialized sessions.
     notifier: Arc<notify::Notifier>,
+    /// The first page of `tools/list`, serialized once: the tools never
+    /// change while the server runs, and building ~90 KB of schemas per
+    /// call was most of that method's cost.
+    first_tools_page: std::sync::OnceLock<Arc<str>>,
 }
 
 /// The protocol engine shared by every transport and session.
@@ -192,6 +196,7 @@ impl McpServerBuilder {
                 validators,
                 metrics,
                 notifier,
+                first_tools_page: std::sync::OnceLock::new(),
             }),
         }
     }
