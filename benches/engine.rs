@@ -37,10 +37,11 @@ async fn round_trips(engine: &RHandle, make_job: impl Fn() -> Job) -> (Duration,
     (percentile(&times, 0.5), percentile(&times, 0.99))
 }
 
-/// R's own time for `expr` (median of per-iteration timings, inside R).
-async fn r_compute(engine: &RHandle, expr: &str) -> Duration {
+/// R's own time for `expr` after `setup` (median of per-iteration timings,
+/// inside R).
+async fn r_compute(engine: &RHandle, setup: &str, expr: &str) -> Duration {
     let code = format!(
-        "f <- function() {expr}; for (i in 1:{WARMUP}) f(); \
+        "{setup}\nf <- function() {expr}; for (i in 1:{WARMUP}) f(); \
          t <- numeric({CALLS}); for (i in seq_along(t)) {{ s <- proc.time()[[3]]; \
          t0 <- Sys.time(); f(); t[i] <- as.numeric(Sys.time() - t0) }}; median(t)"
     );
@@ -88,7 +89,7 @@ fn main() {
         let mut rows = Vec::new();
         for (label, expr) in [("`1+1`", "1+1"), ("`coef(lm(mpg ~ wt, mtcars))`", lm)] {
             let (p50, p99) = round_trips(&engine, || Job::eval(expr)).await;
-            let r = r_compute(&engine, expr).await;
+            let r = r_compute(&engine, "", expr).await;
             rows.push((format!("eval {label}"), p50, p99, Some(r)));
         }
         let (p50, p99) = round_trips(&engine, || {
@@ -100,6 +101,26 @@ fn main() {
             p50,
             p99,
             Some(Duration::ZERO),
+        ));
+        // A catalog tool as the server runs it: mtcars as a JSON column table
+        // in, converted to a data.frame, the tool's result converted back.
+        let mtcars = engine
+            .eval(Job::eval("mtcars"))
+            .await
+            .expect("mtcars")
+            .value;
+        let request = json!({"tool": "tool_summary_stats", "formulas": [], "args": {"data": mtcars}});
+        let (p50, p99) = round_trips(&engine, || {
+            Job::call("rmcp_run_tool", request.clone()).with_tables(["args.data"])
+        })
+        .await;
+        let setup = "request <- list(tool = \"tool_summary_stats\", formulas = NULL, args = list(data = mtcars))";
+        let r = r_compute(&engine, setup, "rmcp_run_tool(request)").await;
+        rows.push((
+            "catalog job `summary_stats` on mtcars (JSON table in, result out)".to_string(),
+            p50,
+            p99,
+            Some(r),
         ));
         rows
     });
