@@ -210,7 +210,14 @@ impl BodyError {
             BodyError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             BodyError::Read(_) => StatusCode::BAD_REQUEST,
         };
-        reply::rpc_error(status, REFUSED, &self.to_string())
+        let mut response = reply::rpc_error(status, REFUSED, &self.to_string());
+        // The rest of the body is left unread, so the connection cannot carry
+        // another request; say so, or a client would reuse it and fail.
+        response.headers_mut().insert(
+            warp::http::header::CONNECTION,
+            warp::http::HeaderValue::from_static("close"),
+        );
+        response
     }
 }
 

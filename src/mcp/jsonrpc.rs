@@ -161,7 +161,13 @@ pub fn classify(value: Value) -> Result<Message, Rejected> {
 fn parse_id(value: Value) -> Result<RequestId, Rejected> {
     match &value {
         Value::String(_) => {}
-        Value::Number(number) if number.is_i64() || number.is_u64() => {}
+        Value::Number(number) if number.is_i64() => {}
+        Value::Number(number) if number.is_u64() => {
+            return Err(invalid(
+                None,
+                "the \"id\" member is an integer above 9223372036854775807; use a smaller integer or a string",
+            ))
+        }
         _ => {
             return Err(invalid(
                 None,
