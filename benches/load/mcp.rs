@@ -15,6 +15,10 @@ pub struct Session {
     session_id: Option<String>,
     protocol: String,
     next_id: i64,
+    /// The last request's time on the wire: request written → whole
+    /// response read (building the request and parsing the answer are the
+    /// client's own work, left out).
+    pub last_round_trip: Duration,
 }
 
 /// A call that did not produce a JSON-RPC result.
@@ -35,6 +39,7 @@ impl Session {
             session_id: None,
             protocol: "2025-06-18".to_string(),
             next_id: 1,
+            last_round_trip: Duration::ZERO,
         };
         let initialize = json!({"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {
             "protocolVersion": session.protocol, "capabilities": {},
@@ -66,10 +71,12 @@ impl Session {
             headers.push(("mcp-session-id", id.as_str()));
             headers.push(("mcp-protocol-version", self.protocol.as_str()));
         }
+        let sent = std::time::Instant::now();
         let response = self
             .connection
             .request("POST", "/mcp", &headers, body.as_bytes())
             .map_err(|error| CallError(format!("HTTP request failed: {error}")))?;
+        self.last_round_trip = sent.elapsed();
         let session = response.header("mcp-session-id").map(str::to_string);
         Ok((response.status, session, response.body))
     }

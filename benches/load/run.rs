@@ -121,9 +121,8 @@ pub fn run(address: SocketAddr, pid: u32, call: &Call, budget: Budget) -> Result
                     .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1))
                     .is_ok()
             {
-                let sent = Instant::now();
                 match call.send(&mut session) {
-                    Ok(_) => latencies.push(sent.elapsed()),
+                    Ok(_) => latencies.push(session.last_round_trip),
                     Err(error) => {
                         errors += 1;
                         first_error.get_or_insert(error.0);
