@@ -95,7 +95,14 @@ fn main() {
             let budget = Duration::from_secs(2);
             case.floor = Some(
                 runtime
-                    .block_on(time_in_r(&engine, setup, body, 2000, budget))
+                    .block_on(time_in_r(&engine, setup, body, 2000, budget, None))
+                    .map_err(|error| eprintln!("{}: {error}", case.label)),
+            )
+            .and_then(Result::ok);
+            let gap = Some(Duration::from_millis(1));
+            case.floor_after_idle = Some(
+                runtime
+                    .block_on(time_in_r(&engine, setup, body, 500, budget, gap))
                     .map_err(|error| eprintln!("{}: {error}", case.label)),
             )
             .and_then(Result::ok);

@@ -93,20 +93,29 @@ pub fn r_arguments(arguments: &Value, tables: &[&str]) -> String {
 /// Median time of one evaluation of `body` (R code using `args`, built by
 /// `setup`) in the warm engine: warm-up first, then up to `calls`
 /// iterations or about `budget` of R time, each timed inside R.
+///
+/// With `gap`, R sleeps that long before each timed iteration, as the
+/// server's R does between the calls of one client: caches and branch
+/// predictors are then cold, and the same work takes up to twice as long
+/// as back to back.
 pub async fn time_in_r(
     engine: &RHandle,
     setup: &str,
     body: &str,
     calls: usize,
     budget: Duration,
+    gap: Option<Duration>,
 ) -> Result<Duration, String> {
+    let pause = gap.map_or(String::new(), |gap| {
+        format!("Sys.sleep({}); ", gap.as_secs_f64())
+    });
     let code = format!(
         "{setup}\n\
          f <- function() {{ {body} }}\n\
          for (i in 1:10) f()\n\
          t <- numeric({calls}); n <- 0L; limit <- Sys.time() + {budget}\n\
          while (n < {calls} && Sys.time() < limit) {{\n\
-           t0 <- Sys.time(); f(); n <- n + 1L; t[n] <- as.numeric(Sys.time() - t0, units = \"secs\")\n\
+           {pause}t0 <- Sys.time(); f(); n <- n + 1L; t[n] <- as.numeric(Sys.time() - t0, units = \"secs\")\n\
          }}\n\
          median(t[seq_len(n)])",
         budget = budget.as_secs_f64()

@@ -33,6 +33,9 @@ pub struct Case {
     pub floor_code: Option<(String, String)>,
     /// R's own time for the same work (median), when it has R work.
     pub floor: Option<Duration>,
+    /// The same, with R idle for 1 ms before each timed evaluation (as
+    /// between the calls of one client).
+    pub floor_after_idle: Option<Duration>,
     pub plot: bool,
     /// At concurrency 1 and 8.
     pub ours: [Option<Outcome>; 2],
@@ -46,6 +49,7 @@ impl Case {
             call,
             floor_code,
             floor: None,
+            floor_after_idle: None,
             plot,
             ours: [None, None],
             reference: [None, None],
@@ -190,7 +194,9 @@ pub fn render(
          arguments to both servers through the same Rust load generator (one keep-alive \
          connection and MCP session per client; `Accept: application/json, text/event-stream`). \
          Latency is client-side, request written → whole response read, in ms. The R floor is \
-         the same R work (`rmcp_run_tool(request)`, or the expression) timed inside a warm R. \
+         the same R work (`rmcp_run_tool(request)`, or the expression) timed inside a warm R, \
+         back to back; the idle floor times it after R slept 1 ms, as the server's R does \
+         between one client's calls (cold caches make the same work up to twice as slow). \
          rmcp-server runs with `--rate-limit 0` (the default 50/s per client would throttle the \
          bench); both log at info to a file. Concurrency 8 means 8 clients with 8 sessions \
          sharing the 2 cores with the servers.\n"
@@ -206,8 +212,11 @@ fn latency_table(out: &mut String, cases: &[Case], reference: &ServerReport, slo
     let concurrency = if slot == 0 { 1 } else { 8 };
     let _ = writeln!(out, "### Concurrency {concurrency}\n");
     if slot == 0 {
-        let _ = writeln!(out, "| call | R floor p50 | rmcp-server p50 | p95 | p99 | overhead over floor (p50) | reference p50 | p95 | p99 | reference ÷ rmcp-server (p50) |");
-        let _ = writeln!(out, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        let _ = writeln!(out, "| call | R floor p50 | idle floor p50 | rmcp-server p50 | p95 | p99 | overhead over floor (p50) | over idle floor | reference p50 | p95 | p99 | reference ÷ rmcp-server (p50) |");
+        let _ = writeln!(
+            out,
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+        );
     } else {
         let _ = writeln!(out, "| call | rmcp-server p50 | p95 | p99 | calls/s | % of one R thread (1 / floor) | reference p50 | p95 | p99 | calls/s | throughput ÷ reference |");
         let _ = writeln!(
@@ -222,12 +231,15 @@ fn latency_table(out: &mut String, cases: &[Case], reference: &ServerReport, slo
         let theirs_cells = latency_cells(theirs, &reference.unavailable);
         if slot == 0 {
             let floor = case.floor.map_or("–".into(), ms);
-            let overhead = match (p50(ours), case.floor) {
+            let idle_floor = case.floor_after_idle.map_or("–".into(), ms);
+            let over = |floor: Option<Duration>| match (p50(ours), floor) {
                 (Some(p50), Some(floor)) => {
                     format!("{:+.3}", (p50.as_secs_f64() - floor.as_secs_f64()) * 1e3)
                 }
-                _ => "–".into(),
+                _ => "–".to_string(),
             };
+            let overhead = over(case.floor);
+            let idle_overhead = over(case.floor_after_idle);
             let ratio = match (p50(theirs), p50(ours)) {
                 (Some(theirs), Some(ours)) => {
                     times(theirs.as_secs_f64() / ours.as_secs_f64().max(1e-9))
@@ -236,7 +248,7 @@ fn latency_table(out: &mut String, cases: &[Case], reference: &ServerReport, slo
             };
             let _ = writeln!(
                 out,
-                "| {} | {floor} | {ours_cells} | {overhead} | {theirs_cells} | {ratio} |",
+                "| {} | {floor} | {idle_floor} | {ours_cells} | {overhead} | {idle_overhead} | {theirs_cells} | {ratio} |",
                 case.label
             );
         } else {
@@ -370,6 +382,15 @@ fn targets_table(out: &mut String, cases: &[Case], ours: &ServerReport, referenc
             let overhead = (p50.as_secs_f64() - floor.as_secs_f64()) * 1e3;
             row(
                 "overhead over the R floor ≤ 0.3 ms p50, concurrency 1",
+                name,
+                format!("{overhead:.3} ms"),
+                Some(overhead <= 0.3),
+            );
+        }
+        if let (Some(p50), Some(floor)) = (p50(&case.ours[0]), case.floor_after_idle) {
+            let overhead = (p50.as_secs_f64() - floor.as_secs_f64()) * 1e3;
+            row(
+                "(same, over the idle floor; not an issue target)",
                 name,
                 format!("{overhead:.3} ms"),
                 Some(overhead <= 0.3),

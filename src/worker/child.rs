@@ -75,6 +75,9 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 /// Runs worker mode; returns when the server closes the channel.
+/// How much lower a worker's CPU priority is than the server's (nice).
+const WORKER_NICENESS: i32 = 10;
+
 pub fn run(args: &WorkerArgs) -> ExitCode {
     let level = crate::config::parse_log_level(&args.log_level).unwrap_or(log::LevelFilter::Warn);
     let _ = env_logger::Builder::new()
@@ -98,6 +101,13 @@ pub fn run(args: &WorkerArgs) -> ExitCode {
     if std::os::unix::process::parent_id() != args.parent_pid {
         // The server died before the death signal was armed.
         return ExitCode::from(3);
+    }
+    // Below the server in CPU priority: a worker warming up or running a
+    // client's long computation must not slow the catalog's R thread or the
+    // HTTP layer (on a small machine the warm pool's start-up alone delayed
+    // the server's first answer by ~0.5 s).
+    if let Err(error) = rustix::process::nice(WORKER_NICENESS) {
+        log::warn!("could not lower the worker's CPU priority: {error}");
     }
     if let Err(error) = std::env::set_current_dir(&args.dir) {
         eprintln!("rmcp worker: cannot enter its folder: {error}");
