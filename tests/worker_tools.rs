@@ -118,10 +118,9 @@ async fn r_calls_linear_model_back() {
     assert_eq!(listed["structuredContent"]["count"], json!(1), "{listed}");
 }
 
-/// Code that swallows interrupts (`while (TRUE)` inside
-/// `tryCatch(interrupt = )`) is killed at its deadline plus the grace
-/// period; the client is told the workspace was reset, and the next call
-/// runs on a fresh worker.
+/// Code that will not stop is killed at its deadline plus the grace period;
+/// the client is told the workspace was reset, and the next call runs on a
+/// fresh worker. Code that stops at the interrupt keeps its workspace.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_worker_that_will_not_stop_is_replaced() {
     // A grace period that a loaded CI machine still meets for the
@@ -132,34 +131,66 @@ async fn a_worker_that_will_not_stop_is_replaced() {
     };
     let harness = start(config).await;
     let client = client(&harness).await;
-    value(&run_r(&client, "kept <- 1; result <- kept").await);
+
+    // Interrupts suspended: nothing inside R can stop this, only the kill.
+    // A worker starved of CPU (it runs at a lower priority) may meet its
+    // deadline before it has entered suspendInterrupts; that attempt ends
+    // interrupted with the workspace intact, and the next one is tried.
+    let mut killed = false;
+    for _attempt in 0..3 {
+        value(&run_r(&client, "kept <- 1; result <- kept").await);
+        let started = std::time::Instant::now();
+        let stuck = execute(&client, "suspendInterrupts(repeat {})").await;
+        let elapsed = started.elapsed();
+        assert_eq!(stuck["isError"], json!(true), "{stuck}");
+        assert!(elapsed < std::time::Duration::from_secs(15), "{elapsed:?}");
+        if text(&stuck).contains("workspace was reset") {
+            killed = true;
+            break;
+        }
+        assert!(text(&stuck).contains("workspace is intact"), "{stuck}");
+    }
+    assert!(killed, "the unstoppable code was never killed");
+    let after = run_r(&client, "result <- exists('kept')").await;
+    assert_eq!(value(&after), json!(false));
+
+    // `while (TRUE)` inside `tryCatch(interrupt = )` swallows the first
+    // interrupt; the engine keeps interrupting, and whether one lands
+    // outside the handler before the grace period ends is a race. Either
+    // way the call ends in time with the matching outcome.
+    value(&run_r(&client, "kept <- 3; result <- kept").await);
     let started = std::time::Instant::now();
-    let stuck = call(
+    let swallowed = execute(
         &client,
-        "execute_r_analysis",
-        json!({
-            "r_code": "repeat tryCatch(while (TRUE) {}, interrupt = function(i) NULL)",
-            "description": "stuck",
-            "timeout_seconds": 1,
-        }),
+        "repeat tryCatch(while (TRUE) {}, interrupt = function(i) NULL)",
     )
     .await;
     let elapsed = started.elapsed();
-    assert_eq!(stuck["isError"], json!(true), "{stuck}");
-    assert!(text(&stuck).contains("workspace was reset"), "{stuck}");
+    assert_eq!(swallowed["isError"], json!(true), "{swallowed}");
     assert!(elapsed < std::time::Duration::from_secs(15), "{elapsed:?}");
+    let reset = text(&swallowed).contains("workspace was reset");
+    assert!(
+        reset || text(&swallowed).contains("workspace is intact"),
+        "{swallowed}"
+    );
     let after = run_r(&client, "result <- exists('kept')").await;
-    assert_eq!(value(&after), json!(false));
+    assert_eq!(value(&after), json!(!reset));
+
     // An interruptible loop stops at its deadline and keeps the workspace.
     value(&run_r(&client, "kept <- 2; result <- kept").await);
-    let slow = call(
-        &client,
-        "execute_r_analysis",
-        json!({"r_code": "while (TRUE) {}", "description": "slow", "timeout_seconds": 1}),
-    )
-    .await;
+    let slow = execute(&client, "while (TRUE) {}").await;
     assert!(text(&slow).contains("workspace is intact"), "{slow}");
     assert_eq!(value(&run_r(&client, "result <- kept").await), json!(2));
+}
+
+/// `execute_r_analysis` of `code` with a 1 s time limit.
+async fn execute(client: &support::Client, code: &str) -> serde_json::Value {
+    call(
+        client,
+        "execute_r_analysis",
+        json!({"r_code": code, "description": "time limit", "timeout_seconds": 1}),
+    )
+    .await
 }
 
 /// Ending the session (DELETE /mcp) stops its worker and removes its folder.
