@@ -2,7 +2,7 @@
 //! in this process.
 //!
 //! Map (see ARCHITECTURE.md): `config` (typed settings from flags and env),
-//! `r` (the embedded R engine, the only `unsafe` code), `mcp` (the protocol:
+//! `r` (the embedded R engine, the only module with FFI), `mcp` (the protocol:
 //! JSON-RPC, sessions, dispatch, validation; knows no R and no HTTP),
 //! `tools` (the providers of tools, prompts and resources; knows no HTTP),
 //! `http` (the warp server: `/mcp`, legacy SSE, `/health`, `/metrics`),
@@ -13,13 +13,10 @@
 //! The binary's `main.rs` parses the command line and runs one of the
 //! transports.
 
-#![deny(unsafe_code)]
-
 pub mod config;
 pub mod http;
 pub mod mcp;
 pub mod metrics;
-#[allow(unsafe_code)]
 pub mod r;
 pub mod stdio;
 pub mod tools;
