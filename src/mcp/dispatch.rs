@@ -245,24 +245,11 @@ impl McpServer {
     }
 
     fn list_tools(&self, params: &Map<String, Value>) -> Result<Answer, ErrorData> {
-        let first_page = matches!(params.get("cursor"), None | Some(Value::Null));
-        if let Some(text) = first_page
-            .then(|| self.inner.first_tools_page.get())
-            .flatten()
-        {
-            return Ok(Answer::Text(Arc::clone(text)));
+        if matches!(params.get("cursor"), None | Some(Value::Null)) {
+            return Ok(Answer::Text(Arc::clone(&self.inner.first_tools_page)));
         }
         let tools: Vec<_> = self.inner.tools.iter().map(|entry| &entry.tool).collect();
-        let page = paginate("tools", &tools, params, self.inner.options.page_size)?;
-        if !first_page {
-            return Ok(Answer::Value(page));
-        }
-        let text: Arc<str> = serde_json::to_string(&page)
-            .map_err(|error| jsonrpc::error(code::INTERNAL_ERROR, error.to_string()))?
-            .into();
-        Ok(Answer::Text(Arc::clone(
-            self.inner.first_tools_page.get_or_init(|| text),
-        )))
+        paginate("tools", &tools, params, self.inner.options.page_size).map(Answer::Value)
     }
 
     async fn get_prompt(&self, params: &Map<String, Value>) -> Result<Value, ErrorData> {
@@ -356,6 +343,18 @@ pub(super) fn to_result<T: Serialize>(value: &T) -> Result<Value, ErrorData> {
 enum Answer {
     Value(Value),
     Text(Arc<str>),
+}
+
+/// The first page of `items` under `key`, as JSON text (the result of a
+/// list request without a cursor).
+pub(super) fn first_page_text<T: Serialize>(key: &str, items: &[T], page_size: usize) -> String {
+    paginate(key, items, &Map::new(), page_size)
+        .ok()
+        .and_then(|page| serde_json::to_string(&page).ok())
+        .unwrap_or_else(|| {
+            log::error!("the first page of {key} could not be serialized; listing none");
+            format!("{{{key:?}:[]}}")
+        })
 }
 
 /// One page of `items` under `key`, with `nextCursor` when more remain. The

@@ -96,10 +96,10 @@ struct Inner {
     metrics: Arc<Metrics>,
     /// Sends resource notifications to the initialized sessions.
     notifier: Arc<notify::Notifier>,
-    /// The first page of `tools/list`, serialized once: the tools never
-    /// change while the server runs, and building ~90 KB of schemas per
-    /// call was most of that method's cost.
-    first_tools_page: std::sync::OnceLock<Arc<str>>,
+    /// The first page of `tools/list`, serialized once here: the tools
+    /// never change while the server runs, and building ~90 KB of schemas
+    /// per call was most of that method's cost.
+    first_tools_page: Arc<str>,
 }
 
 /// The protocol engine shared by every transport and session.
@@ -181,6 +181,8 @@ impl McpServerBuilder {
             .collect();
         let listed: Vec<Tool> = tools.iter().map(|entry| entry.tool.clone()).collect();
         let validators = validate::Validators::compile(&listed);
+        let first_tools_page =
+            dispatch::first_page_text("tools", &listed, self.options.page_size).into();
         let notifier = Arc::new(notify::Notifier::default());
         for provider in &self.resources {
             provider.listen(Arc::clone(&notifier) as Arc<dyn crate::tools::ResourceListener>);
@@ -196,7 +198,7 @@ impl McpServerBuilder {
                 validators,
                 metrics,
                 notifier,
-                first_tools_page: std::sync::OnceLock::new(),
+                first_tools_page,
             }),
         }
     }
