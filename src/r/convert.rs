@@ -46,42 +46,64 @@ const MAX_NAME_BYTES: usize = 10_000;
 /// raising an error: no NUL bytes in strings, no over-long names, bounded
 /// nesting.
 pub(crate) fn check_input(value: &Value) -> Result<(), String> {
-    fn walk(value: &Value, depth: usize, path: &mut String) -> Result<(), String> {
+    /// What is wrong, and the path to it (innermost step first), built only
+    /// on the way out of a failed walk: the common case allocates nothing.
+    struct Problem {
+        fault: Fault,
+        steps: Vec<String>,
+    }
+    enum Fault {
+        TooDeep,
+        NulInString,
+        BadName,
+    }
+    fn walk(value: &Value, depth: usize) -> Result<(), Problem> {
         if depth > MAX_DEPTH {
-            return Err(format!(
-                "value nested deeper than {MAX_DEPTH} levels at {path}"
-            ));
+            return Err(Problem {
+                fault: Fault::TooDeep,
+                steps: Vec::new(),
+            });
         }
         match value {
-            Value::String(text) if text.contains('\0') => Err(format!(
-                "string at {path} contains a NUL character, which R cannot hold"
-            )),
-            Value::Array(items) => {
-                for (index, item) in items.iter().enumerate() {
-                    let len = path.len();
-                    path.push_str(&format!("[{index}]"));
-                    walk(item, depth + 1, path)?;
-                    path.truncate(len);
+            Value::String(text) if text.contains('\0') => Err(Problem {
+                fault: Fault::NulInString,
+                steps: Vec::new(),
+            }),
+            Value::Array(items) => items.iter().enumerate().try_for_each(|(index, item)| {
+                walk(item, depth + 1).map_err(|mut problem| {
+                    problem.steps.push(format!("[{index}]"));
+                    problem
+                })
+            }),
+            Value::Object(members) => members.iter().try_for_each(|(name, item)| {
+                if name.contains('\0') || name.len() > MAX_NAME_BYTES {
+                    return Err(Problem {
+                        fault: Fault::BadName,
+                        steps: Vec::new(),
+                    });
                 }
-                Ok(())
-            }
-            Value::Object(members) => {
-                for (name, item) in members {
-                    if name.contains('\0') || name.len() > MAX_NAME_BYTES {
-                        return Err(format!("member name at {path} is not usable in R (NUL or over {MAX_NAME_BYTES} bytes)"));
-                    }
-                    let len = path.len();
-                    path.push('.');
-                    path.push_str(name);
-                    walk(item, depth + 1, path)?;
-                    path.truncate(len);
-                }
-                Ok(())
-            }
+                walk(item, depth + 1).map_err(|mut problem| {
+                    problem.steps.push(format!(".{name}"));
+                    problem
+                })
+            }),
             _ => Ok(()),
         }
     }
-    walk(value, 0, &mut String::from("$"))
+    walk(value, 0).map_err(|problem| {
+        let path: String = std::iter::once("$")
+            .chain(problem.steps.iter().rev().map(String::as_str))
+            .collect();
+        match problem.fault {
+            Fault::TooDeep => format!("value nested deeper than {MAX_DEPTH} levels at {path}"),
+            Fault::NulInString => {
+                format!("string at {path} contains a NUL character, which R cannot hold")
+            }
+            Fault::BadName => format!(
+                "member name at {path} is not usable in R (NUL or over {MAX_NAME_BYTES} bytes)"
+            ),
+        }
+    })
 }
 
 /// A table member whose columns are not equal-length arrays.
@@ -719,5 +741,25 @@ mod tests {
             deep = serde_json::json!([deep]);
         }
         assert!(check_input(&deep).is_err());
+    }
+
+    #[test]
+    fn input_check_names_the_path_to_the_problem() {
+        let nul = serde_json::json!({"a": [1, {"b": "x\u{0}y"}]});
+        assert_eq!(
+            check_input(&nul).unwrap_err(),
+            "string at $.a[1].b contains a NUL character, which R cannot hold"
+        );
+        let name = serde_json::json!({"data": {"ok": 1, "bad\u{0}": 2}});
+        assert!(check_input(&name)
+            .unwrap_err()
+            .starts_with("member name at $.data is not usable in R"));
+        let mut deep = serde_json::json!(1);
+        for _ in 0..(MAX_DEPTH + 2) {
+            deep = serde_json::json!([deep]);
+        }
+        let message = check_input(&deep).unwrap_err();
+        let expected = format!("at ${}", "[0]".repeat(MAX_DEPTH + 1));
+        assert!(message.ends_with(&expected), "{message}");
     }
 }
