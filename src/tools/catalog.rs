@@ -23,7 +23,7 @@ use rmcp::model::{CallToolResult, Tool};
 use serde_json::{json, Map, Value};
 
 use super::prepare;
-use super::result::{shape_reply, tool_error};
+use super::result::{shape_reply, tool_error, Shape};
 use super::result_store::ResultStore;
 use super::spec::ToolSpec;
 use super::{CallContext, ToolProvider};
@@ -128,7 +128,8 @@ struct Entry {
     tables: Vec<String>,
     /// Argument names marked `x-rmcp-formula`.
     formulas: Vec<String>,
-    output_schema: Option<Value>,
+    /// The output schema, compiled for conforming results to it.
+    output_shape: Option<Shape>,
 }
 
 /// The statistics tools, run on the embedded R engine.
@@ -186,11 +187,13 @@ impl Catalog {
                 Ok(staged) => staged,
                 Err(message) => return tool_error(name, &message),
             };
-        let request = json!({
-            "tool": entry.spec.r_function,
-            "formulas": entry.formulas,
-            "args": arguments,
-        });
+        // Built by hand so the arguments (perhaps a whole table) are moved,
+        // not copied as `json!` would.
+        let mut request = Map::with_capacity(3);
+        request.insert("tool".into(), Value::from(entry.spec.r_function));
+        request.insert("formulas".into(), Value::from(entry.formulas.clone()));
+        request.insert("args".into(), Value::Object(arguments));
+        let request = Value::Object(request);
         let mut job = Job::call("rmcp_run_tool", request)
             .with_tables(entry.tables.iter().map(|t| format!("args.{t}")))
             .with_cancel(context.cancel.clone());
@@ -207,7 +210,7 @@ impl Catalog {
         }
         match outcome {
             Ok(reply) => {
-                let result = shape_reply(name, reply, entry.output_schema.as_ref(), &self.results);
+                let result = shape_reply(name, reply, entry.output_shape.as_ref(), &self.results);
                 if result.is_error == Some(true) {
                     return result;
                 }
@@ -301,7 +304,7 @@ fn entry(spec: &'static ToolSpec) -> Result<Entry, CatalogError> {
         tool,
         tables,
         formulas,
-        output_schema: output,
+        output_shape: output.as_ref().map(Shape::of),
     })
 }
 

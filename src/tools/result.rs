@@ -37,7 +37,7 @@ pub(crate) fn describe_engine_error(error: &EngineError) -> String {
 pub(crate) fn shape_reply(
     tool: &str,
     reply: Reply,
-    output_schema: Option<&Value>,
+    output_shape: Option<&Shape>,
     store: &ResultStore,
 ) -> CallToolResult {
     let Value::Object(mut fields) = reply.value else {
@@ -63,21 +63,19 @@ pub(crate) fn shape_reply(
         }
     }
     let mut structured = Value::Object(fields);
-    if let Some(schema) = output_schema {
-        conform(&mut structured, schema);
+    if let Some(shape) = output_shape {
+        shape.conform(&mut structured);
     }
     let mut link = None;
-    let bytes = serde_json::to_vec(&structured).map_or(0, |json| json.len());
-    if result_store::is_large(&structured, bytes) {
-        if let Ok(json) = serde_json::to_string(&structured) {
-            let uri = store.put(json);
-            text.push_str(&format!(
-                "\n\nThe full result ({bytes} bytes) is at `{uri}` (read it as a resource); \
-                 `structuredContent` shows the first 100 items of each list."
-            ));
-            link = result_store::link(&uri, tool, bytes);
-            structured = result_store::preview(&structured);
-        }
+    if let Some(json) = result_store::oversized(&structured) {
+        let bytes = json.len();
+        let uri = store.put(json);
+        text.push_str(&format!(
+            "\n\nThe full result ({bytes} bytes) is at `{uri}` (read it as a resource); \
+             `structuredContent` shows the first 100 items of each list."
+        ));
+        link = result_store::link(&uri, tool, bytes);
+        structured = result_store::preview(&structured);
     }
     let mut content = vec![ContentBlock::text(text)];
     if let Some(data) = image {
@@ -105,56 +103,88 @@ fn bullet_summary(tool: &str, fields: &Map<String, Value>) -> String {
     text
 }
 
-/// Adjusts length-1 vectors to what the schema says: R cannot tell a
-/// scalar from a one-element vector, so an `array` field gets `[x]` and a
-/// scalar field gets `x` back from `[x]`.
-pub(crate) fn conform(value: &mut Value, schema: &Value) {
-    let kinds = schema_types(schema);
-    let wants_array = kinds.iter().any(|k| k == "array");
-    let wants_scalar = kinds
-        .iter()
-        .any(|k| matches!(k.as_str(), "number" | "integer" | "string" | "boolean"));
-    if wants_array && !value.is_array() && !value.is_null() && !kinds.iter().any(|k| k == "object")
-    {
-        let inner = value.take();
-        *value = Value::Array(vec![inner]);
-    } else if wants_scalar && !wants_array {
-        if let Value::Array(items) = value {
-            if items.len() == 1 {
-                let inner = items.remove(0);
-                *value = inner;
-            }
-        }
-    }
-    match value {
-        Value::Array(items) => {
-            if let Some(item_schema) = schema.get("items") {
-                for item in items.iter_mut() {
-                    conform(item, item_schema);
-                }
-            }
-        }
-        Value::Object(members) => {
-            let properties = schema.get("properties").and_then(Value::as_object);
-            let additional = schema.get("additionalProperties").filter(|s| s.is_object());
-            for (name, member) in members.iter_mut() {
-                if let Some(member_schema) = properties.and_then(|p| p.get(name)).or(additional) {
-                    conform(member, member_schema);
-                }
-            }
-        }
-        _ => {}
-    }
+/// What an output schema says about each field's shape, compiled once per
+/// tool: which JSON types a node may take and the schemas of its items and
+/// members. [`Shape::conform`] walks a result against it without touching the
+/// schema's maps again.
+#[derive(Debug, Default)]
+pub(crate) struct Shape {
+    array: bool,
+    object: bool,
+    scalar: bool,
+    items: Option<Box<Shape>>,
+    /// Named members, in schema order (few per object: a linear search
+    /// beats hashing the name).
+    properties: Vec<(String, Shape)>,
+    /// The schema of members not named in `properties`.
+    additional: Option<Box<Shape>>,
 }
 
-fn schema_types(schema: &Value) -> Vec<String> {
-    match schema.get("type") {
-        Some(Value::String(kind)) => vec![kind.clone()],
-        Some(Value::Array(kinds)) => kinds
-            .iter()
-            .filter_map(|k| k.as_str().map(str::to_string))
-            .collect(),
-        _ => Vec::new(),
+impl Shape {
+    /// Compiles the parts of `schema` that [`Shape::conform`] reads.
+    pub(crate) fn of(schema: &Value) -> Shape {
+        let mut shape = Shape::default();
+        let mut kind = |name: &str| match name {
+            "array" => shape.array = true,
+            "object" => shape.object = true,
+            "number" | "integer" | "string" | "boolean" => shape.scalar = true,
+            _ => {}
+        };
+        match schema.get("type") {
+            Some(Value::String(name)) => kind(name),
+            Some(Value::Array(names)) => names.iter().filter_map(Value::as_str).for_each(kind),
+            _ => {}
+        }
+        shape.items = schema.get("items").map(|items| Box::new(Shape::of(items)));
+        if let Some(Value::Object(properties)) = schema.get("properties") {
+            shape.properties = properties
+                .iter()
+                .map(|(name, member)| (name.clone(), Shape::of(member)))
+                .collect();
+        }
+        shape.additional = schema
+            .get("additionalProperties")
+            .filter(|additional| additional.is_object())
+            .map(|additional| Box::new(Shape::of(additional)));
+        shape
+    }
+
+    /// Adjusts length-1 vectors to what the schema says: R cannot tell a
+    /// scalar from a one-element vector, so an `array` field gets `[x]` and a
+    /// scalar field gets `x` back from `[x]`.
+    pub(crate) fn conform(&self, value: &mut Value) {
+        if self.array && !self.object && !value.is_array() && !value.is_null() {
+            let inner = value.take();
+            *value = Value::Array(vec![inner]);
+        } else if self.scalar && !self.array {
+            if let Value::Array(items) = value {
+                if items.len() == 1 {
+                    if let Some(inner) = items.pop() {
+                        *value = inner;
+                    }
+                }
+            }
+        }
+        match value {
+            Value::Array(items) => {
+                if let Some(item_shape) = &self.items {
+                    items.iter_mut().for_each(|item| item_shape.conform(item));
+                }
+            }
+            Value::Object(members) => {
+                for (name, member) in members.iter_mut() {
+                    let named = self
+                        .properties
+                        .iter()
+                        .find(|(property, _)| property == name)
+                        .map(|(_, shape)| shape);
+                    if let Some(shape) = named.or(self.additional.as_deref()) {
+                        shape.conform(member);
+                    }
+                }
+            }
+            _ => {}
+        }
     }
 }
 
@@ -172,7 +202,7 @@ mod tests {
         }});
         let mut value =
             json!({"values": 3, "n": [5], "nested": {"a": 1, "b": [1, 2]}, "other": [1]});
-        conform(&mut value, &schema);
+        Shape::of(&schema).conform(&mut value);
         assert_eq!(
             value,
             json!({"values": [3], "n": 5, "nested": {"a": [1], "b": [1, 2]}, "other": [1]})
@@ -183,7 +213,7 @@ mod tests {
     fn nulls_stay_null() {
         let schema = json!({"type": "object", "properties": {"xs": {"type": "array"}}});
         let mut value = json!({"xs": null});
-        conform(&mut value, &schema);
+        Shape::of(&schema).conform(&mut value);
         assert_eq!(value, json!({"xs": null}));
     }
 }

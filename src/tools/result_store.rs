@@ -68,18 +68,42 @@ impl ResultStore {
     }
 }
 
-/// Whether a result must be stored: too many bytes or too many items.
-pub(crate) fn is_large(value: &Value, bytes: usize) -> bool {
-    fn longest_array(value: &Value) -> usize {
+/// The JSON text of a result that must be stored (over [`LARGE_BYTES`] or
+/// holding an array of over [`LARGE_ITEMS`] items), or `None` for one that
+/// can be inlined. Results are serialized only when a cheap upper bound on
+/// their size says they might be large: most are a few kilobytes.
+pub(crate) fn oversized(value: &Value) -> Option<String> {
+    /// An upper bound on the serialized size, and the longest array.
+    fn measure(value: &Value) -> (usize, usize) {
+        // Every character of a string may need a six-byte \u escape.
+        let text = |s: &str| 2 + 6 * s.len();
         match value {
+            Value::Null | Value::Bool(_) => (5, 0),
+            // The longest spelling of an f64, i64 or u64 ("-1.7976931348623157e308").
+            Value::Number(_) => (24, 0),
+            Value::String(s) => (text(s), 0),
             Value::Array(items) => items
-                .len()
-                .max(items.iter().map(longest_array).max().unwrap_or(0)),
-            Value::Object(members) => members.values().map(longest_array).max().unwrap_or(0),
-            _ => 0,
+                .iter()
+                .fold((2, items.len()), |(bytes, longest), item| {
+                    let (b, l) = measure(item);
+                    (bytes + b + 1, longest.max(l))
+                }),
+            Value::Object(members) => {
+                members
+                    .iter()
+                    .fold((2, 0), |(bytes, longest), (key, item)| {
+                        let (b, l) = measure(item);
+                        (bytes + text(key) + b + 2, longest.max(l))
+                    })
+            }
         }
     }
-    bytes > LARGE_BYTES || longest_array(value) > LARGE_ITEMS
+    let (bound, longest) = measure(value);
+    if longest <= LARGE_ITEMS && bound <= LARGE_BYTES {
+        return None;
+    }
+    let json = serde_json::to_string(value).ok()?;
+    (longest > LARGE_ITEMS || json.len() > LARGE_BYTES).then_some(json)
 }
 
 /// A copy of `value` with every array cut to its first items.
@@ -149,13 +173,32 @@ impl ResourceProvider for ResultStore {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::Map;
 
     #[test]
     fn large_means_bytes_or_items() {
-        assert!(!is_large(&json!({"x": [1, 2, 3]}), 20));
-        assert!(is_large(&json!({"x": [1, 2, 3]}), LARGE_BYTES + 1));
+        assert!(oversized(&json!({"x": [1, 2, 3]})).is_none());
         let rows: Vec<Value> = (0..=LARGE_ITEMS).map(|i| json!(i)).collect();
-        assert!(is_large(&json!({"data": {"x": rows}}), 10));
+        let json = oversized(&json!({"data": {"x": rows}})).expect("too many items");
+        assert!(
+            json.len() < LARGE_BYTES,
+            "stored for its items, not its size"
+        );
+        // Long text: the bound (six bytes a character) passes the limit
+        // before the text does, so only the exact size decides.
+        let under = "a".repeat(LARGE_BYTES - 100);
+        assert!(oversized(&json!({"text": under})).is_none());
+        let over = "a".repeat(LARGE_BYTES + 1);
+        assert_eq!(
+            oversized(&json!({"text": over})).map(|json| json.len()),
+            Some(LARGE_BYTES + 12)
+        );
+        // Many numbers under the item limit, but over the byte limit.
+        let numbers: Vec<Value> = (0..900)
+            .map(|i| json!(f64::from(i) + 0.123_456_789))
+            .collect();
+        let wide: Map<String, Value> = (0..10).map(|i| (format!("c{i}"), json!(numbers))).collect();
+        assert!(oversized(&Value::Object(wide)).is_some());
     }
 
     #[test]

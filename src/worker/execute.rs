@@ -277,15 +277,13 @@ impl FreeFormR {
             }
         }
         let mut link = None;
-        let bytes = serde_json::to_vec(&structured).map_or(0, |json| json.len());
         if let Some(store) = &self.results {
-            if result_store::is_large(&structured, bytes) {
-                if let Ok(json) = serde_json::to_string(&structured) {
-                    let uri = store.put(json);
-                    text.push_str(&format!("\nThe full result ({bytes} bytes) is at `{uri}` (read it as a resource); `structuredContent` shows the first items of each list."));
-                    link = result_store::link(&uri, TOOL, bytes);
-                    structured = result_store::preview(&structured);
-                }
+            if let Some(json) = result_store::oversized(&structured) {
+                let bytes = json.len();
+                let uri = store.put(json);
+                text.push_str(&format!("\nThe full result ({bytes} bytes) is at `{uri}` (read it as a resource); `structuredContent` shows the first items of each list."));
+                link = result_store::link(&uri, TOOL, bytes);
+                structured = result_store::preview(&structured);
             }
         }
         let mut content = vec![ContentBlock::text(text)];
