@@ -25,6 +25,7 @@ impl McpServer {
         &self,
         session: &Arc<Session>,
         request: &Request,
+        arguments: Option<Value>,
         outbound: Outbound,
     ) -> Result<Value, ErrorData> {
         let params = &request.params;
@@ -37,9 +38,9 @@ impl McpServer {
         let Some(entry) = self.inner.tools.get(index) else {
             return Err(invalid_params(format!("unknown tool: {name}")));
         };
-        let arguments = match params.get("arguments") {
+        let arguments = match arguments {
             None | Some(Value::Null) => Value::Object(Map::new()),
-            Some(arguments @ Value::Object(_)) => arguments.clone(),
+            Some(arguments @ Value::Object(_)) => arguments,
             Some(_) => {
                 return to_result(&error_result(format!(
                     "invalid arguments for tool '{name}': \"arguments\" must be a JSON object of named arguments"
@@ -87,8 +88,19 @@ impl McpServer {
         let is_error = result.is_error.unwrap_or(false);
         self.inner.metrics.tool_call(name, seconds, is_error);
         drop(in_flight);
-        to_result(&result)
+        call_result(result)
     }
+}
+
+/// `result` as the response's `result` member. `structuredContent` is moved
+/// in rather than serialized again: it can be the bulk of the answer.
+fn call_result(mut result: CallToolResult) -> Result<Value, ErrorData> {
+    let structured = result.structured_content.take();
+    let mut value = to_result(&result)?;
+    if let (Some(structured), Some(object)) = (structured, value.as_object_mut()) {
+        object.insert("structuredContent".into(), structured);
+    }
+    Ok(value)
 }
 
 /// A failed call's result: one text block saying what went wrong.

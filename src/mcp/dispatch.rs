@@ -45,8 +45,8 @@ impl McpServer {
         outbound: Outbound,
     ) -> Option<Outgoing> {
         match message {
-            Message::Request(request) => {
-                let outcome = self.request(session, &request, outbound).await;
+            Message::Request(mut request) => {
+                let outcome = self.request(session, &mut request, outbound).await;
                 self.inner
                     .metrics
                     .mcp_request(&request.method, outcome.is_ok());
@@ -78,9 +78,17 @@ impl McpServer {
     async fn request(
         &self,
         session: &Arc<Session>,
-        request: &Request,
+        request: &mut Request,
         outbound: Outbound,
     ) -> Result<Answer, ErrorData> {
+        // A call's arguments are moved to the tool, not copied: they can be a
+        // whole data table.
+        let arguments = if request.method == "tools/call" {
+            request.params.remove("arguments")
+        } else {
+            None
+        };
+        let request = &*request;
         let method = request.method.as_str();
         if method == "initialize" {
             let result = self.initialize(session, &request.params);
@@ -101,7 +109,7 @@ impl McpServer {
         }
         let result = match method {
             "ping" => Ok(json!({})),
-            "tools/call" => self.call_tool(session, request, outbound).await,
+            "tools/call" => self.call_tool(session, request, arguments, outbound).await,
             "prompts/list" => {
                 let prompts: Vec<_> = self
                     .inner

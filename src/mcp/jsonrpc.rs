@@ -195,9 +195,24 @@ pub fn id_key(id: &RequestId) -> String {
     serde_json::to_string(id).unwrap_or_default()
 }
 
+/// A JSON-RPC message object: `"jsonrpc": "2.0"` and `members`, moved in
+/// (`json!` would copy a large result or params value member by member).
+fn message<const N: usize>(members: [(&str, Value); N]) -> Value {
+    let mut object = Map::with_capacity(N + 1);
+    object.insert("jsonrpc".into(), Value::from("2.0"));
+    for (name, value) in members {
+        object.insert(name.into(), value);
+    }
+    Value::Object(object)
+}
+
+fn id_value(id: &RequestId) -> Value {
+    serde_json::to_value(id).unwrap_or(Value::Null)
+}
+
 /// A successful response.
 pub fn response(id: &RequestId, result: Value) -> Value {
-    json!({"jsonrpc": "2.0", "id": id, "result": result})
+    message([("id", id_value(id)), ("result", result)])
 }
 
 /// A message on its way out: a JSON value, or JSON text already serialized
@@ -233,12 +248,16 @@ pub fn error_response(id: Option<&RequestId>, error: &ErrorData) -> Value {
 
 /// A notification from the server.
 pub fn notification(method: &str, params: Value) -> Value {
-    json!({"jsonrpc": "2.0", "method": method, "params": params})
+    message([("method", Value::from(method)), ("params", params)])
 }
 
 /// A request from the server to the client.
 pub fn request(id: &RequestId, method: &str, params: Value) -> Value {
-    json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params})
+    message([
+        ("id", id_value(id)),
+        ("method", Value::from(method)),
+        ("params", params),
+    ])
 }
 
 /// An [`ErrorData`] with `code` and `message`.
