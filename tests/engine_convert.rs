@@ -192,3 +192,36 @@ fn long_output_is_truncated_with_marker() {
     );
     assert_eq!(reply.value, json!(1));
 }
+
+/// The tools' number formatting (`rmcp_fmt`, done in Rust) spells every
+/// number exactly as R's `sprintf("%.<digits>g")` does: random values over
+/// 600 orders of magnitude, exact ties, whole numbers, the values just below
+/// a power of ten that round up to it, and NA, NaN and infinities.
+#[test]
+fn number_formatting_matches_r_sprintf() {
+    let code = r#"
+        set.seed(1)
+        x <- c(rnorm(4000) * 10^sample(-300:300, 4000, replace = TRUE),
+               runif(4000, -1e6, 1e6), round(runif(2000, -1e5, 1e5)),
+               (0:2000) / 8, 10^(-6:8) - 1e-9 * 10^(-6:8), 9999.5, 0.000099995,
+               0, -0, 1e-300, -1e300, .Machine$double.xmax, .Machine$double.xmin,
+               NA, NaN, Inf, -Inf)
+        bad <- character()
+        for (d in c(1L, 2L, 3L, 4L, 6L, 8L, 15L)) {
+          want <- sprintf(paste0("%.", d, "g"), x)
+          want[is.na(x)] <- "NA"
+          got <- rmcp_fmt(x, d)
+          miss <- which(got != want)
+          bad <- c(bad, sprintf("%.17g at %d digits: got %s, want %s",
+                                x[miss], d, got[miss], want[miss]))
+        }
+        list(checked = length(x) * 7, mismatches = head(bad, 10))
+    "#;
+    let reply = eval(code).expect("the comparison runs");
+    assert!(
+        reply.value["checked"].as_u64().unwrap_or(0) > 80_000,
+        "{}",
+        reply.value
+    );
+    assert_eq!(reply.value["mismatches"], json!([]), "{}", reply.value);
+}

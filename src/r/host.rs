@@ -6,8 +6,8 @@
 //! anything that needs the R thread. A sandboxed worker uses it to forward
 //! `rmcp_call("linear_model", ...)` to the server over its channel.
 //!
-//! Registration: one `.Call` routine in R's "(embedding)" DLL entry, made
-//! once at start-up.
+//! Registration: the `.Call` routines (this one, and `rmcp_format_g` from
+//! `format`) in R's "(embedding)" DLL entry, made once at start-up.
 
 use std::cell::RefCell;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -39,6 +39,19 @@ pub(crate) fn install(token: &RToken, handler: Option<HostHandler>) {
                         unsafe extern "C" fn(SEXP, SEXP) -> SEXP,
                         unsafe extern "C" fn() -> *mut std::os::raw::c_void,
                     >(host_call)
+                },
+            ),
+            numArgs: 2,
+        },
+        R_CallMethodDef {
+            name: c"rmcp_format_g".as_ptr(),
+            fun: Some(
+                // SAFETY: as above, for a routine of two SEXP arguments.
+                unsafe {
+                    std::mem::transmute::<
+                        unsafe extern "C" fn(SEXP, SEXP) -> SEXP,
+                        unsafe extern "C" fn() -> *mut std::os::raw::c_void,
+                    >(super::format::format_g_routine)
                 },
             ),
             numArgs: 2,

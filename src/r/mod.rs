@@ -12,6 +12,8 @@
 //! - `token`: the `!Send` [`token::RToken`] that proves code runs on the R
 //!   thread, and the one trampoline that catches R's longjmps and Rust panics.
 //! - `convert`: JSON ⇄ R values.
+//! - `host`, `format`: `.Call` routines R code calls into Rust with (host
+//!   calls, fast number formatting).
 //! - `runtime`: R start-up and the job loop on the R thread.
 //! - `control`: what callers, the R thread and the watchdog share (the
 //!   running job, aborts, counters) and the watchdog that enforces deadlines.
@@ -24,6 +26,7 @@
 mod control;
 mod convert;
 mod ffi;
+mod format;
 mod host;
 mod runtime;
 mod token;
