@@ -473,18 +473,14 @@ rmcp_describe <- function(X, probs, pnames) {
   tab
 }
 
-# Per-variable result lists from rmcp_describe()'s table; a variable without
-# values reports only n and n_missing.
+# Per-variable results from rmcp_describe()'s table: each row as a named
+# numeric vector, which the engine writes as a JSON object (whole numbers such
+# as n and n_missing as integers, NA as null); a variable without values
+# reports only n and n_missing.
 rmcp_describe_lists <- function(tab, variables) {
-  fields <- colnames(tab)
   out <- lapply(seq_along(variables), function(j) {
     row <- tab[j, ]
-    if (row[[1L]] == 0) return(list(n = 0L, n_missing = as.integer(row[[2L]])))
-    s <- as.list(row)
-    names(s) <- fields
-    s$n <- as.integer(row[[1L]])
-    s$n_missing <- as.integer(row[[2L]])
-    s
+    if (row[[1L]] == 0) list(n = 0L, n_missing = as.integer(row[[2L]])) else row
   })
   names(out) <- variables
   out
