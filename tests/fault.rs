@@ -589,3 +589,45 @@ async fn a_killed_server_restarted_on_its_port_comes_back_healthy() {
     binary.signal("TERM");
     assert!(binary.exit(Duration::from_secs(20)).await.success());
 }
+
+/// The access log times a call to its answer, whether the answer came as
+/// JSON or on an event stream (which the server opens before R has run):
+/// each call's logged time is at least half what the client waited.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_access_log_times_streamed_and_json_calls_to_their_answer() {
+    let binary = Binary::start("access-log", 0, 5.0).await;
+    let mut client = Client::new(&binary.url());
+    client.initialize(json!({})).await;
+    let forest = slow_forest();
+    for (id, stream) in [(1, true), (2, false)] {
+        let before = binary.log.lock().expect("log").len();
+        let sent = Instant::now();
+        let (status, reply) = send_call(&client, id, &forest, stream).await;
+        let waited = sent.elapsed();
+        assert_eq!(status, 200);
+        assert_eq!(reply.expect("an answer")["result"]["isError"], json!(false));
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let logged_ms = loop {
+            let line = binary.log.lock().expect("log")[before..]
+                .iter()
+                .find(|line| line.contains("POST /mcp tools/call tool=random_forest 200 "))
+                .cloned();
+            if let Some(line) = line {
+                let ms = line.rsplit(' ').next().and_then(|t| t.strip_suffix("ms"));
+                break ms
+                    .and_then(|ms| ms.parse::<f64>().ok())
+                    .expect("a time in ms");
+            }
+            assert!(
+                Instant::now() < deadline,
+                "no access log line for call {id}"
+            );
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        };
+        let waited_ms = waited.as_secs_f64() * 1e3;
+        assert!(
+            logged_ms >= waited_ms / 2.0,
+            "call {id} (stream: {stream}): logged {logged_ms} ms, the client waited {waited_ms:.1} ms"
+        );
+    }
+}

@@ -153,6 +153,9 @@ impl AppState {
 pub struct RequestInfo {
     mcp_method: Option<String>,
     tool: Option<String>,
+    /// For an answer streamed by a task: closed when the task is done, so
+    /// the access log times the whole call, not just the stream's opening.
+    answered: Option<tokio::sync::oneshot::Receiver<()>>,
 }
 
 impl RequestInfo {
@@ -251,7 +254,21 @@ where
     if let Some(tool) = &info.tool {
         line.push_str(&format!(" tool={tool}"));
     }
-    log::info!("{line} {status} {}ms", started.elapsed().as_millis());
+    let log = move || {
+        log::info!(
+            "{line} {status} {:.2}ms",
+            started.elapsed().as_secs_f64() * 1e3
+        );
+    };
+    match info.answered.take() {
+        Some(answered) if log::log_enabled!(log::Level::Info) => {
+            tokio::spawn(async move {
+                let _ = answered.await;
+                log();
+            });
+        }
+        _ => log(),
+    }
     response
 }
 

@@ -168,7 +168,9 @@ pub async fn post(
     };
     let stream_reply = accepts_sse && (!accepts_json || message.method() == Some("tools/call"));
     if stream_reply {
-        let response = post_stream(state, Arc::clone(&session), message);
+        let (done, answered) = tokio::sync::oneshot::channel();
+        info.answered = Some(answered);
+        let response = post_stream(state, Arc::clone(&session), message, done);
         if is_initialize {
             return reply::with_header(response, "mcp-session-id", &session.id);
         }
@@ -201,7 +203,13 @@ pub async fn post(
 /// server-to-client requests of the call first, then the response. The call
 /// runs in a task, so a dropped connection does not cancel it; the client
 /// can resume the stream with `Last-Event-ID`.
-fn post_stream(state: &AppState, session: Arc<Session>, message: Message) -> Response {
+/// `done` is dropped when the answer has been sent.
+fn post_stream(
+    state: &AppState,
+    session: Arc<Session>,
+    message: Message,
+    done: tokio::sync::oneshot::Sender<()>,
+) -> Response {
     let hub = Arc::clone(&session.streams);
     let stream = hub.open();
     let (sender, receiver) = mpsc::unbounded_channel();
@@ -229,6 +237,7 @@ fn post_stream(state: &AppState, session: Arc<Session>, message: Message) -> Res
             sink.send(response);
         }
         hub.finish(stream);
+        drop(done);
         log::debug!(
             "event stream {stream} finished after {} ms",
             started.elapsed().as_millis()
