@@ -74,11 +74,23 @@ fn main() {
         .enable_all()
         .build()
         .expect("runtime");
-    if std::env::var_os("RMCP_BENCH_PROFILE").is_some() {
-        // A fixed workload for `valgrind --tool=callgrind`: R-side calls only.
+    if let Some(profile) = std::env::var_os("RMCP_BENCH_PROFILE") {
+        // A fixed workload for `valgrind --tool=callgrind`: R-side echo calls,
+        // or (`RMCP_BENCH_PROFILE=summary_stats`) the catalog job below.
         runtime.block_on(async {
+            let mtcars = engine
+                .eval(Job::eval("mtcars"))
+                .await
+                .expect("mtcars")
+                .value;
+            let request =
+                json!({"tool": "tool_summary_stats", "formulas": [], "args": {"data": mtcars}});
             for _ in 0..2000 {
-                let job = Job::call("rmcp_engine_echo", json!({"x": [1, 2, 3]}));
+                let job = if profile == "summary_stats" {
+                    Job::call("rmcp_run_tool", request.clone()).with_tables(["args.data"])
+                } else {
+                    Job::call("rmcp_engine_echo", json!({"x": [1, 2, 3]}))
+                };
                 engine.eval(job).await.expect("job runs");
             }
         });
