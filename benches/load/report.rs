@@ -218,10 +218,10 @@ fn latency_table(out: &mut String, cases: &[Case], reference: &ServerReport, slo
             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
         );
     } else {
-        let _ = writeln!(out, "| call | rmcp-server p50 | p95 | p99 | calls/s | % of one R thread (1 / floor) | reference p50 | p95 | p99 | calls/s | throughput ÷ reference |");
+        let _ = writeln!(out, "| call | rmcp-server p50 | p95 | p99 | calls/s | % of one R thread (1 / floor) | R thread busy (its CPU per call) | reference p50 | p95 | p99 | calls/s | throughput ÷ reference |");
         let _ = writeln!(
             out,
-            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
         );
     }
     for case in cases {
@@ -260,6 +260,17 @@ fn latency_table(out: &mut String, cases: &[Case], reference: &ServerReport, slo
                 }
                 _ => "–".into(),
             };
+            let busy = match measured(ours) {
+                Some(m) if !m.latencies.is_empty() => m.r_thread_cpu.map(|cpu| {
+                    format!(
+                        "{:.0} % ({:.3} ms)",
+                        100.0 * cpu.as_secs_f64() / m.wall.as_secs_f64().max(1e-9),
+                        cpu.as_secs_f64() * 1e3 / m.latencies.len() as f64
+                    )
+                }),
+                _ => None,
+            }
+            .unwrap_or_else(|| "–".into());
             let rate_cell = |rate: Option<f64>| rate.map_or("–".into(), |r| format!("{r:.1}"));
             let ratio = match (ours_rate, theirs_rate) {
                 (Some(ours), Some(theirs)) => times(ours / theirs.max(1e-9)),
@@ -267,7 +278,7 @@ fn latency_table(out: &mut String, cases: &[Case], reference: &ServerReport, slo
             };
             let _ = writeln!(
                 out,
-                "| {} | {ours_cells} | {} | {ceiling} | {theirs_cells} | {} | {ratio} |",
+                "| {} | {ours_cells} | {} | {ceiling} | {busy} | {theirs_cells} | {} | {ratio} |",
                 case.label,
                 rate_cell(ours_rate),
                 rate_cell(theirs_rate)

@@ -53,6 +53,9 @@ pub struct Measured {
     pub wall: Duration,
     /// Highest resident memory of the server's process tree during the run.
     pub peak_rss: u64,
+    /// CPU time the server's R thread (thread name `rmcp-r`) spent during
+    /// the run, when the server has one.
+    pub r_thread_cpu: Option<Duration>,
 }
 
 impl Measured {
@@ -137,12 +140,16 @@ pub fn run(address: SocketAddr, pid: u32, call: &Call, budget: Budget) -> Result
             }
         }));
     }
+    let r_before = thread_cpu(pid, "rmcp-r");
     barrier.wait();
     let started = Instant::now();
     for worker in workers {
         let _ = worker.join();
     }
     let wall = started.elapsed();
+    let r_thread_cpu = thread_cpu(pid, "rmcp-r")
+        .zip(r_before)
+        .map(|(after, before)| after.saturating_sub(before));
     done.store(true, Ordering::Relaxed);
     let _ = sampler.join();
     let (mut latencies, errors, first_error) =
@@ -154,5 +161,34 @@ pub fn run(address: SocketAddr, pid: u32, call: &Call, budget: Budget) -> Result
         first_error,
         wall,
         peak_rss: peak.load(Ordering::Relaxed) as u64,
+        r_thread_cpu,
     })
+}
+
+/// CPU time (user + system) of the threads named `name` in process `pid`,
+/// from `/proc/<pid>/task/*/stat` (10 ms resolution). Threads R itself starts
+/// (OpenMP's) inherit the R thread's name and are counted with it.
+fn thread_cpu(pid: u32, name: &str) -> Option<Duration> {
+    let mut total = None;
+    for task in std::fs::read_dir(format!("/proc/{pid}/task"))
+        .ok()?
+        .flatten()
+    {
+        let Ok(stat) = std::fs::read_to_string(task.path().join("stat")) else {
+            continue;
+        };
+        let (Some(open), Some(close)) = (stat.find('('), stat.rfind(')')) else {
+            continue;
+        };
+        if &stat[open + 1..close] != name {
+            continue;
+        }
+        // Fields after the name: state is field 3; utime and stime are 14, 15.
+        let fields: Vec<&str> = stat[close + 1..].split_whitespace().collect();
+        let ticks = |i: usize| fields.get(i - 3).and_then(|f| f.parse::<u64>().ok());
+        if let (Some(user), Some(system)) = (ticks(14), ticks(15)) {
+            *total.get_or_insert(0) += user + system;
+        }
+    }
+    total.map(|ticks| Duration::from_millis(ticks * 10))
 }
