@@ -248,7 +248,9 @@ fn measure(command: &ServerCommand, cases: &mut [Case], sizes: Sizes, side: Side
         Ok(server) => server,
         Err(error) => return ServerReport::unavailable(format!("not available: {error}")),
     };
-    report.idle_rss = Some(server.rss_bytes());
+    let memory = server.memory();
+    report.idle_rss = Some(memory.rss);
+    report.idle_pss = Some(memory.pss);
     let listed = load::mcp::Session::open(server.address, limit)
         .and_then(|mut session| session.request("tools/list", &json!({})));
     let listed: Vec<String> = listed
@@ -301,6 +303,7 @@ fn measure(command: &ServerCommand, cases: &mut [Case], sizes: Sizes, side: Side
             let outcome = match run(server.address, pid, &case.call, budget) {
                 Ok(measured) => {
                     report.peak_rss = report.peak_rss.max(measured.peak_rss);
+                    report.peak_pss = report.peak_pss.max(measured.peak_pss);
                     Outcome::Measured(measured)
                 }
                 Err(error) => Outcome::Failed(error),
@@ -319,7 +322,9 @@ fn measure(command: &ServerCommand, cases: &mut [Case], sizes: Sizes, side: Side
         }
     }
     std::thread::sleep(Duration::from_secs(1));
-    report.idle_rss_after = Some(server.rss_bytes());
+    let memory = server.memory();
+    report.idle_rss_after = Some(memory.rss);
+    report.idle_pss_after = Some(memory.pss);
     drop(server);
     report
 }

@@ -110,9 +110,9 @@ impl ServerCommand {
 }
 
 impl Server {
-    /// Resident memory of the server and every process it started, in bytes.
-    pub fn rss_bytes(&self) -> u64 {
-        tree_rss_bytes(self.child.id())
+    /// Memory of the server and every process it started.
+    pub fn memory(&self) -> Memory {
+        tree_memory(self.child.id())
     }
 
     /// SIGTERM, then SIGKILL if it has not exited within 15 s.
@@ -145,7 +145,18 @@ fn terminate(child: &mut Child) {
 }
 
 /// VmRSS of `pid` and its descendants, in bytes.
-pub fn tree_rss_bytes(pid: u32) -> u64 {
+/// Memory of a process tree, in bytes.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Memory {
+    /// Resident set summed over the processes: pages shared between them
+    /// (libR, R's packages, the binary) count once per process.
+    pub rss: u64,
+    /// Proportional set size summed: each shared page split between the
+    /// processes sharing it, so the tree's pages count once.
+    pub pss: u64,
+}
+
+pub fn tree_memory(pid: u32) -> Memory {
     let mut parents: Vec<(u32, u32)> = Vec::new();
     if let Ok(entries) = std::fs::read_dir("/proc") {
         for entry in entries.flatten() {
@@ -173,7 +184,16 @@ pub fn tree_rss_bytes(pid: u32) -> u64 {
         );
         index += 1;
     }
-    tree.iter().map(|pid| rss_of(*pid)).sum()
+    Memory {
+        rss: tree
+            .iter()
+            .map(|pid| kib_field(*pid, "status", "VmRSS:"))
+            .sum(),
+        pss: tree
+            .iter()
+            .map(|pid| kib_field(*pid, "smaps_rollup", "Pss:"))
+            .sum(),
+    }
 }
 
 fn parent_of(pid: u32) -> Option<u32> {
@@ -183,13 +203,13 @@ fn parent_of(pid: u32) -> Option<u32> {
     rest.split_whitespace().nth(1)?.parse().ok()
 }
 
-fn rss_of(pid: u32) -> u64 {
-    let Ok(status) = std::fs::read_to_string(format!("/proc/{pid}/status")) else {
+/// A `<field> <n> kB` line of `/proc/<pid>/<file>`, in bytes (0 if absent).
+fn kib_field(pid: u32, file: &str, field: &str) -> u64 {
+    let Ok(text) = std::fs::read_to_string(format!("/proc/{pid}/{file}")) else {
         return 0;
     };
-    status
-        .lines()
-        .find_map(|line| line.strip_prefix("VmRSS:"))
+    text.lines()
+        .find_map(|line| line.strip_prefix(field))
         .and_then(|value| value.split_whitespace().next()?.parse::<u64>().ok())
         .map_or(0, |kib| kib * 1024)
 }

@@ -86,6 +86,9 @@ pub struct ServerReport {
     pub idle_rss: Option<u64>,
     pub peak_rss: u64,
     pub idle_rss_after: Option<u64>,
+    pub idle_pss: Option<u64>,
+    pub peak_pss: u64,
+    pub idle_pss_after: Option<u64>,
     pub tools_listed: Option<usize>,
 }
 
@@ -331,6 +334,24 @@ fn process_table(out: &mut String, ours: &ServerReport, reference: &ServerReport
         "RSS idle after the load",
         ours.idle_rss_after,
         reference.idle_rss_after,
+    );
+    bytes_row(
+        out,
+        "PSS idle after start (shared pages split between processes)",
+        ours.idle_pss,
+        reference.idle_pss,
+    );
+    bytes_row(
+        out,
+        "PSS under load (peak of the whole run)",
+        Some(ours.peak_pss),
+        Some(reference.peak_pss),
+    );
+    bytes_row(
+        out,
+        "PSS idle after the load",
+        ours.idle_pss_after,
+        reference.idle_pss_after,
     );
     for (label, pick) in [
         (

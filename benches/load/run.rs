@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 use super::mcp::{CallError, Session};
-use super::process::tree_rss_bytes;
+use super::process::tree_memory;
 
 /// What one call sends.
 #[derive(Clone)]
@@ -51,8 +51,10 @@ pub struct Measured {
     pub errors: usize,
     pub first_error: Option<String>,
     pub wall: Duration,
-    /// Highest resident memory of the server's process tree during the run.
+    /// Highest resident memory (and proportional set size) of the server's
+    /// process tree during the run.
     pub peak_rss: u64,
+    pub peak_pss: u64,
     /// CPU time the server's R thread (thread name `rmcp-r`) spent during
     /// the run, when the server has one.
     pub r_thread_cpu: Option<Duration>,
@@ -95,13 +97,22 @@ pub fn run(address: SocketAddr, pid: u32, call: &Call, budget: Budget) -> Result
     let barrier = Arc::new(Barrier::new(budget.concurrency + 1));
     let results = Arc::new(Mutex::new((Vec::new(), 0usize, None::<String>)));
     let peak = Arc::new(AtomicUsize::new(0));
+    let peak_pss = Arc::new(AtomicUsize::new(0));
     let sampler = {
         let done = Arc::clone(&done);
         let peak = Arc::clone(&peak);
+        let peak_pss = Arc::clone(&peak_pss);
         std::thread::spawn(move || {
             while !done.load(Ordering::Relaxed) {
-                let rss = usize::try_from(tree_rss_bytes(pid)).unwrap_or(usize::MAX);
-                peak.fetch_max(rss, Ordering::Relaxed);
+                let memory = tree_memory(pid);
+                peak.fetch_max(
+                    usize::try_from(memory.rss).unwrap_or(usize::MAX),
+                    Ordering::Relaxed,
+                );
+                peak_pss.fetch_max(
+                    usize::try_from(memory.pss).unwrap_or(usize::MAX),
+                    Ordering::Relaxed,
+                );
                 std::thread::sleep(Duration::from_millis(25));
             }
         })
@@ -161,6 +172,7 @@ pub fn run(address: SocketAddr, pid: u32, call: &Call, budget: Budget) -> Result
         first_error,
         wall,
         peak_rss: peak.load(Ordering::Relaxed) as u64,
+        peak_pss: peak_pss.load(Ordering::Relaxed) as u64,
         r_thread_cpu,
     })
 }
