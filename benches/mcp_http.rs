@@ -164,7 +164,7 @@ fn cases(mtcars: &Value) -> Vec<Case> {
             load::floor::r_literal(&json!(formulas)),
             r_arguments(&arguments, &["data"])
         );
-        Case::new(
+        let mut case = Case::new(
             label,
             Call::Tool {
                 name: name.into(),
@@ -172,7 +172,9 @@ fn cases(mtcars: &Value) -> Vec<Case> {
             },
             Some((setup, "rmcp_run_tool(request)".into())),
             plot,
-        )
+        );
+        case.catalog = true;
+        case
     };
     let method = |label: &str, method: &str| {
         Case::new(

@@ -37,6 +37,9 @@ pub struct Case {
     /// between the calls of one client).
     pub floor_after_idle: Option<Duration>,
     pub plot: bool,
+    /// A catalog tool: its R work runs on the server's R thread (free-form R
+    /// runs in worker processes).
+    pub catalog: bool,
     /// At concurrency 1 and 8.
     pub ours: [Option<Outcome>; 2],
     pub reference: [Option<Outcome>; 2],
@@ -51,6 +54,7 @@ impl Case {
             floor: None,
             floor_after_idle: None,
             plot,
+            catalog: false,
             ours: [None, None],
             reference: [None, None],
         }
@@ -221,7 +225,7 @@ fn latency_table(out: &mut String, cases: &[Case], reference: &ServerReport, slo
             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
         );
     } else {
-        let _ = writeln!(out, "| call | rmcp-server p50 | p95 | p99 | calls/s | % of one R thread (1 / floor) | R thread busy (its CPU per call) | reference p50 | p95 | p99 | calls/s | throughput ÷ reference |");
+        let _ = writeln!(out, "| call | rmcp-server p50 | p95 | p99 | calls/s | % of one R thread (1 / floor) | R thread busy (its CPU per call; catalog tools) | reference p50 | p95 | p99 | calls/s | throughput ÷ reference |");
         let _ = writeln!(
             out,
             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
@@ -264,7 +268,7 @@ fn latency_table(out: &mut String, cases: &[Case], reference: &ServerReport, slo
                 _ => "–".into(),
             };
             let busy = match measured(ours) {
-                Some(m) if !m.latencies.is_empty() => m.r_thread_cpu.map(|cpu| {
+                Some(m) if case.catalog && !m.latencies.is_empty() => m.r_thread_cpu.map(|cpu| {
                     format!(
                         "{:.0} % ({:.3} ms)",
                         100.0 * cpu.as_secs_f64() / m.wall.as_secs_f64().max(1e-9),
@@ -293,7 +297,7 @@ fn latency_table(out: &mut String, cases: &[Case], reference: &ServerReport, slo
 
 fn process_table(out: &mut String, ours: &ServerReport, reference: &ServerReport) {
     let _ = writeln!(out, "### Process\n");
-    let _ = writeln!(out, "Memory is the resident set of the server and every process it started (the reference starts R per call). Cold start: median (worst) of {} starts for rmcp-server, {} for the reference.\n", ours.cold_starts.len(), reference.cold_starts.len());
+    let _ = writeln!(out, "Memory is that of the server and every process it started (rmcp-server: its sandboxed R workers, one per session that ran free-form R plus a warm spare; the reference: R per call). RSS counts pages the processes share (libR, R packages) once per process; PSS splits them between the processes. Cold start: median (worst) of {} starts for rmcp-server, {} for the reference.\n", ours.cold_starts.len(), reference.cold_starts.len());
     let _ = writeln!(
         out,
         "| | rmcp-server | reference | reference ÷ rmcp-server |"

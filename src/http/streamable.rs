@@ -203,7 +203,9 @@ pub async fn post(
 /// server-to-client requests of the call first, then the response. The call
 /// runs in a task, so a dropped connection does not cancel it; the client
 /// can resume the stream with `Last-Event-ID`.
-/// `done` is dropped when the answer has been sent.
+///
+/// `done` is dropped when the answer has been sent (the access log waits
+/// for it).
 fn post_stream(
     state: &AppState,
     session: Arc<Session>,
