@@ -24,38 +24,34 @@ thread_local! {
     static HANDLER: RefCell<Option<HostHandler>> = const { RefCell::new(None) };
 }
 
-/// Registers the `.Call` routine and keeps `handler` for it.
+/// A routine of two SEXP arguments returning a SEXP, as R's `.Call` calls it.
+type Routine2 = unsafe extern "C" fn(SEXP, SEXP) -> SEXP;
+
+/// The registration entry for `.Call(name, a, b)`.
+fn call_routine(name: &'static std::ffi::CStr, routine: Routine2) -> R_CallMethodDef {
+    R_CallMethodDef {
+        name: name.as_ptr(),
+        fun: Some(
+            // SAFETY: R calls registered routines with the declared number of
+            // SEXP arguments (2, below); the cast only erases the signature,
+            // as R's own registration macros do.
+            unsafe {
+                std::mem::transmute::<Routine2, unsafe extern "C" fn() -> *mut std::os::raw::c_void>(
+                    routine,
+                )
+            },
+        ),
+        numArgs: 2,
+    }
+}
+
+/// Registers the `.Call` routines (`rmcp_host_call`, `rmcp_format_g`) and
+/// keeps `handler` for the first.
 pub(crate) fn install(token: &RToken, handler: Option<HostHandler>) {
     HANDLER.with(|slot| *slot.borrow_mut() = handler);
     let routines = [
-        R_CallMethodDef {
-            name: c"rmcp_host_call".as_ptr(),
-            fun: Some(
-                // SAFETY: R calls registered routines with the declared number
-                // of SEXP arguments; the cast only erases the signature, as
-                // R's own registration macros do.
-                unsafe {
-                    std::mem::transmute::<
-                        unsafe extern "C" fn(SEXP, SEXP) -> SEXP,
-                        unsafe extern "C" fn() -> *mut std::os::raw::c_void,
-                    >(host_call)
-                },
-            ),
-            numArgs: 2,
-        },
-        R_CallMethodDef {
-            name: c"rmcp_format_g".as_ptr(),
-            fun: Some(
-                // SAFETY: as above, for a routine of two SEXP arguments.
-                unsafe {
-                    std::mem::transmute::<
-                        unsafe extern "C" fn(SEXP, SEXP) -> SEXP,
-                        unsafe extern "C" fn() -> *mut std::os::raw::c_void,
-                    >(super::format::format_g_routine)
-                },
-            ),
-            numArgs: 2,
-        },
+        call_routine(c"rmcp_host_call", host_call),
+        call_routine(c"rmcp_format_g", super::format::format_g_routine),
         R_CallMethodDef {
             name: std::ptr::null(),
             fun: None,
