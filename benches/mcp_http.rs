@@ -89,26 +89,6 @@ fn main() {
         .value;
     let r_version = engine.health().r_version.unwrap_or_default();
     let mut cases = cases(&mtcars);
-    eprintln!("timing the R floor in a warm R");
-    for case in &mut cases {
-        if let Some((setup, body)) = &case.floor_code {
-            let budget = Duration::from_secs(2);
-            case.floor = Some(
-                runtime
-                    .block_on(time_in_r(&engine, setup, body, 2000, budget, None))
-                    .map_err(|error| eprintln!("{}: {error}", case.label)),
-            )
-            .and_then(Result::ok);
-            let gap = Some(Duration::from_millis(1));
-            case.floor_after_idle = Some(
-                runtime
-                    .block_on(time_in_r(&engine, setup, body, 500, budget, gap))
-                    .map_err(|error| eprintln!("{}: {error}", case.label)),
-            )
-            .and_then(Result::ok);
-        }
-    }
-    engine.shutdown(Duration::from_secs(5));
 
     let ours = ServerCommand {
         label: "rmcp-server",
@@ -118,10 +98,21 @@ fn main() {
             .to_vec(),
         log: logs.join("rmcp-server.log"),
     };
-    let ours = measure(&ours, &mut cases, sized(OURS), Side::Ours);
+    let floor = Floor {
+        engine: &engine,
+        runtime: &runtime,
+    };
+    let ours = measure(&ours, &mut cases, sized(OURS), Side::Ours, Some(&floor));
+    engine.shutdown(Duration::from_secs(5));
 
     let reference = match reference_command(&root, &logs) {
-        Ok(command) => measure(&command, &mut cases, sized(REFERENCE), Side::Reference),
+        Ok(command) => measure(
+            &command,
+            &mut cases,
+            sized(REFERENCE),
+            Side::Reference,
+            None,
+        ),
         Err(why) => ServerReport::unavailable(why),
     };
 
@@ -231,9 +222,44 @@ fn cases(mtcars: &Value) -> Vec<Case> {
     ]
 }
 
+/// This process's warm R, for timing each case's floor.
+struct Floor<'a> {
+    engine: &'a RHandle,
+    runtime: &'a tokio::runtime::Runtime,
+}
+
+impl Floor<'_> {
+    /// Times `case`'s R work back to back, and after 1 ms of idle R.
+    fn time(&self, case: &mut Case) {
+        let Some((setup, body)) = &case.floor_code else {
+            return;
+        };
+        let budget = Duration::from_secs(2);
+        let timed = |calls: usize, gap: Option<Duration>| {
+            self.runtime
+                .block_on(time_in_r(self.engine, setup, body, calls, budget, gap))
+                .map_err(|error| eprintln!("{}: {error}", case.label))
+                .ok()
+        };
+        let floor = timed(2000, None);
+        let after_idle = timed(500, Some(Duration::from_millis(1)));
+        case.floor = floor;
+        case.floor_after_idle = after_idle;
+    }
+}
+
 /// Cold starts, then one long-lived server: memory idle, every case at
-/// concurrency 1 and 8, memory under load and idle again.
-fn measure(command: &ServerCommand, cases: &mut [Case], sizes: Sizes, side: Side) -> ServerReport {
+/// concurrency 1 and 8, memory under load and idle again. With `floor`,
+/// each case's R floor is timed just before its concurrency-1 run, so both
+/// see the machine in the same state (this host's speed drifts by tens of
+/// percent over minutes).
+fn measure(
+    command: &ServerCommand,
+    cases: &mut [Case],
+    sizes: Sizes,
+    side: Side,
+    floor: Option<&Floor>,
+) -> ServerReport {
     let limit = Duration::from_secs(60);
     let mut report = ServerReport::default();
     eprintln!("{}: {} cold starts", command.label, sizes.cold_starts);
@@ -285,6 +311,10 @@ fn measure(command: &ServerCommand, cases: &mut [Case], sizes: Sizes, side: Side
             (_, true) => sizes.plot,
             _ => sizes.tool,
         };
+        if let Some(floor) = floor {
+            eprintln!("timing the R floor of {} in a warm R", case.label);
+            floor.time(case);
+        }
         for (concurrency, calls) in [(1, c1), (8, c8)] {
             eprintln!(
                 "{}: {} at concurrency {concurrency}",

@@ -203,7 +203,8 @@ pub fn render(
          Latency is client-side, request written → whole response read, in ms. The R floor is \
          the same R work (`rmcp_run_tool(request)`, or the expression) timed inside a warm R, \
          back to back; the idle floor times it after R slept 1 ms, as the server's R does \
-         between one client's calls (cold caches make the same work up to twice as slow). \
+         between one client's calls (cold caches make the same work up to twice as slow). Each \
+         case's floors are timed in the bench's own R just before rmcp-server's runs of it. \
          rmcp-server runs with `--rate-limit 0` (the default 50/s per client would throttle the \
          bench); both log at info to a file. Concurrency 8 means 8 clients with 8 sessions \
          sharing the 2 cores with the servers.\n"
