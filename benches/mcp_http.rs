@@ -315,6 +315,13 @@ fn measure(
             eprintln!("timing the R floor of {} in a warm R", case.label);
             floor.time(case);
         }
+        if matches!(case.call, Call::Tool { .. }) {
+            let sample = load::mcp::Session::open(server.address, limit)
+                .and_then(|mut session| case.call.send(&mut session))
+                .map(|mut result| result["structuredContent"].take())
+                .map_err(|error| error.0);
+            case.samples[usize::from(matches!(side, Side::Reference))] = Some(sample);
+        }
         for (concurrency, calls) in [(1, c1), (8, c8)] {
             eprintln!(
                 "{}: {} at concurrency {concurrency}",

@@ -6,6 +6,8 @@
 use std::fmt::Write as _;
 use std::time::Duration;
 
+use serde_json::Value;
+
 use super::run::{Call, Measured};
 
 /// Which server a measurement belongs to.
@@ -40,6 +42,9 @@ pub struct Case {
     /// A catalog tool: its R work runs on the server's R thread (free-form R
     /// runs in worker processes).
     pub catalog: bool,
+    /// One answer's `structuredContent` from each server (ours, the
+    /// reference), or why there is none, for comparing the numbers.
+    pub samples: [Option<Result<Value, String>>; 2],
     /// At concurrency 1 and 8.
     pub ours: [Option<Outcome>; 2],
     pub reference: [Option<Outcome>; 2],
@@ -55,6 +60,7 @@ impl Case {
             floor_after_idle: None,
             plot,
             catalog: false,
+            samples: [None, None],
             ours: [None, None],
             reference: [None, None],
         }
@@ -211,9 +217,126 @@ pub fn render(
     );
     latency_table(&mut out, cases, reference, 0);
     latency_table(&mut out, cases, reference, 1);
+    agreement_table(&mut out, cases, reference);
     process_table(&mut out, ours, reference);
     targets_table(&mut out, cases, ours, reference);
     out
+}
+
+/// Relative difference within which two numbers count as the same.
+const AGREE: f64 = 1e-9;
+
+/// Whether both servers computed the same numbers for the same call: every
+/// number found at the same place in both answers' `structuredContent` is
+/// compared, and places the reference fills that this server leaves out are
+/// listed (a drop-in replacement must not lose fields).
+fn agreement_table(out: &mut String, cases: &[Case], reference: &ServerReport) {
+    let _ = writeln!(
+        out,
+        "### Same answers
+"
+    );
+    let _ = writeln!(
+        out,
+        "One answer of each call from each server, `structuredContent` compared place by place. \
+         Numbers at the same path are equal when they differ by at most {AGREE} relative; the \
+         reference rounds many of its numbers (to 4 decimals), so a number that equals the \
+         reference's once rounded to as many decimals as the reference printed is counted as \
+         equal at its rounding. Only paths both answers have are compared; paths only the \
+         reference fills are listed.\n"
+    );
+    let _ = writeln!(out, "| call | numbers compared | equal | equal at the reference's rounding | differ (first) | reference paths missing here (first) |");
+    let _ = writeln!(out, "|---|---:|---:|---:|---|---|");
+    for case in cases.iter().filter(|case| case.is_tool()) {
+        let row = match (&case.samples[0], &case.samples[1], &reference.unavailable) {
+            (_, _, Some(why)) => format!("{why} | | | | |"),
+            (Some(Ok(ours)), Some(Ok(theirs)), _) => {
+                let mut comparison = Comparison::default();
+                comparison.walk(ours, theirs, "");
+                let first = |items: &[String]| {
+                    let shown: Vec<&str> = items.iter().take(4).map(String::as_str).collect();
+                    let more = items.len().saturating_sub(shown.len());
+                    let mut text = shown.join(", ");
+                    if more > 0 {
+                        text.push_str(&format!(" and {more} more"));
+                    }
+                    if text.is_empty() {
+                        "none".into()
+                    } else {
+                        text
+                    }
+                };
+                format!(
+                    "{} | {} | {} | {} | {}",
+                    comparison.compared,
+                    comparison.compared - comparison.rounded - comparison.differ.len(),
+                    comparison.rounded,
+                    first(&comparison.differ),
+                    first(&comparison.missing)
+                )
+            }
+            (Some(Err(why)), _, _) => format!("rmcp-server: {why} | | | | "),
+            (_, Some(Err(why)), _) => format!("reference: {why} | | | | "),
+            _ => "not sampled | | | | ".into(),
+        };
+        let _ = writeln!(out, "| {} | {row} |", case.label);
+    }
+    let _ = writeln!(out);
+}
+
+#[derive(Default)]
+struct Comparison {
+    compared: usize,
+    /// Equal only once rounded as the reference printed it.
+    rounded: usize,
+    differ: Vec<String>,
+    missing: Vec<String>,
+}
+
+impl Comparison {
+    fn walk(&mut self, ours: &Value, theirs: &Value, path: &str) {
+        match (ours, theirs) {
+            (Value::Object(a), Value::Object(b)) => {
+                for (key, their) in b {
+                    let path = format!("{path}.{key}");
+                    match a.get(key) {
+                        Some(our) => self.walk(our, their, &path),
+                        None if !their.is_null() => self.missing.push(format!("`{path}`")),
+                        None => {}
+                    }
+                }
+            }
+            (Value::Array(a), Value::Array(b)) => {
+                for (index, (our, their)) in a.iter().zip(b).enumerate() {
+                    self.walk(our, their, &format!("{path}[{index}]"));
+                }
+            }
+            (Value::Number(a), Value::Number(b)) => {
+                let (a, b) = (
+                    a.as_f64().unwrap_or(f64::NAN),
+                    b.as_f64().unwrap_or(f64::NAN),
+                );
+                self.compared += 1;
+                let same = |a: f64, b: f64| (a - b).abs() <= AGREE * a.abs().max(b.abs()).max(1.0);
+                // Decimals the reference printed (its shortest spelling).
+                let decimals = b
+                    .to_string()
+                    .split_once('.')
+                    .map_or(0, |(_, fraction)| fraction.len());
+                // Half a unit of the last printed decimal (ties either way).
+                let half_unit = 0.5 * 10f64.powi(-i32::try_from(decimals).unwrap_or(0));
+                if same(a, b) {
+                    return;
+                }
+                if decimals > 0 && decimals < 15 && (a - b).abs() <= half_unit * (1.0 + 1e-9) {
+                    self.rounded += 1;
+                } else {
+                    self.differ.push(format!("`{path}` {a} vs {b}"));
+                }
+            }
+            _ => {}
+        }
+    }
 }
 
 fn latency_table(out: &mut String, cases: &[Case], reference: &ServerReport, slot: usize) {

@@ -23,7 +23,7 @@ pub enum Call {
 }
 
 impl Call {
-    fn send(&self, session: &mut Session) -> Result<Value, CallError> {
+    pub fn send(&self, session: &mut Session) -> Result<Value, CallError> {
         match self {
             Call::Method { method, params } => session.request(method, params),
             Call::Tool { name, arguments } => session.call_tool(name, arguments),
