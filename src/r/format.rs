@@ -161,10 +161,11 @@ fn exact_digits(x: f64, precision: usize) -> (String, i32) {
 /// `.Call("rmcp_format_g", x, digits)`: a character vector of `format_g`
 /// for each element of the double vector `x`.
 pub(crate) unsafe extern "C" fn format_g_routine(x: SEXP, digits: SEXP) -> SEXP {
-    // SAFETY: R calls this on the R thread with two arguments; types are
-    // checked before their data is read. Allocation failures jump back into
-    // R's own error handling, with nothing of ours to clean up (the strings
-    // are temporaries dropped before each jump point is reached again).
+    // SAFETY: R calls this on the R thread, inside a job, with two
+    // arguments; their types are checked before their data is read, and
+    // indices stay below their lengths. `out` is protected while it is
+    // filled. An allocation failure longjmps to the job's R context, skipping
+    // this frame: at most one `text` leaks, as in `host_call`.
     unsafe {
         if TYPEOF(x) != REALSXP || TYPEOF(digits) != INTSXP {
             return R_NilValue;
