@@ -147,3 +147,38 @@ fn plots_render_to_png() {
     );
     assert_eq!(eval("grDevices::dev.cur()[[1]]").unwrap().value, json!(1));
 }
+
+/// Options a package keeps its own state in survive the after-job restore:
+/// cpp11 (here through readxl) adds `cpp11_should_unwind_protect` and
+/// `cpp11_preserve_xptr` on first use and keeps pointers into them, so
+/// removing them would leave cpp11 using freed memory. Ordinary added
+/// options are still removed.
+#[test]
+fn package_state_options_survive_the_restore() {
+    let example = "readxl::readxl_example('datasets.xlsx')";
+    let sheets = eval(&format!(
+        "options(rmcp.test.other = 1); readxl::excel_sheets({example})"
+    ))
+    .unwrap();
+    assert!(
+        sheets.value.as_array().is_some_and(|s| !s.is_empty()),
+        "{}",
+        sheets.value
+    );
+    let after = eval(
+        "list(cpp11 = getOption('cpp11_should_unwind_protect'), \
+              preserve = class(getOption('cpp11_preserve_xptr')), \
+              other = getOption('rmcp.test.other'))",
+    )
+    .unwrap();
+    assert_eq!(
+        after.value,
+        json!({"cpp11": true, "preserve": "externalptr", "other": null})
+    );
+    // And cpp11 code keeps working, many times over.
+    let read = eval(&format!(
+        "for (i in 1:50) d <- readxl::read_excel({example}, sheet = 1, progress = FALSE); nrow(d)"
+    ))
+    .unwrap();
+    assert_eq!(read.value, json!(150));
+}

@@ -33,6 +33,15 @@ rmcp_engine_capture_baseline <- function() {
   invisible(NULL)
 }
 
+# Options that packages keep their own state in, from C, and that must never
+# be removed or given a new value. cpp11 (readxl, ragg, ...) adds
+# `cpp11_should_unwind_protect` (a flag it flips in place) and
+# `cpp11_preserve_xptr` (its protection list) on first use, and remembers
+# the pairlist cell of the last option it set: removing or replacing either
+# lets R free memory cpp11 still uses (seen as readxl hanging, or crashing
+# the process in TAG()).
+rmcp_engine_package_options <- "^cpp11_"
+
 # Puts interpreter-wide state back to the baseline. The engine calls it only
 # when its own cheap checks (in Rust, after every job: options, global
 # variables, search path, working directory, devices) saw a change; the RNG
@@ -40,9 +49,10 @@ rmcp_engine_capture_baseline <- function() {
 rmcp_engine_restore <- function() {
   base <- rmcp_engine_baseline
   if (!identical(as.list(.Options), base$options_raw)) {
-    added <- setdiff(names(.Options), names(base$options))
+    keep <- grepl(rmcp_engine_package_options, names(.Options))
+    added <- setdiff(names(.Options)[!keep], names(base$options))
     for (name in added) try(options(stats::setNames(list(NULL), name)), silent = TRUE)
-    options(base$options)
+    options(base$options[!grepl(rmcp_engine_package_options, names(base$options))])
     # Options R itself adds on first use cannot be deleted: accept them.
     base$options_raw <- as.list(.Options)
   }
