@@ -170,7 +170,7 @@ pub async fn post(
     if stream_reply {
         let (done, answered) = tokio::sync::oneshot::channel();
         info.answered = Some(answered);
-        let response = post_stream(state, Arc::clone(&session), message, done);
+        let response = post_stream(state, Arc::clone(&session), message, done).await;
         if is_initialize {
             return reply::with_header(response, "mcp-session-id", &session.id);
         }
@@ -206,7 +206,7 @@ pub async fn post(
 ///
 /// `done` is dropped when the answer has been sent (the access log waits
 /// for it).
-fn post_stream(
+async fn post_stream(
     state: &AppState,
     session: Arc<Session>,
     message: Message,
@@ -232,7 +232,7 @@ fn post_stream(
     });
     let mcp = state.mcp.clone();
     let task_session = Arc::clone(&session);
-    state.tasks.spawn(async move {
+    let mut call = Box::pin(async move {
         let started = std::time::Instant::now();
         let response = mcp.handle(&task_session, message, Arc::clone(&sink)).await;
         if let Some(response) = response {
@@ -245,6 +245,14 @@ fn post_stream(
             started.elapsed().as_millis()
         );
     });
+    // The call starts here, on this worker, and runs to its first wait (a
+    // tool call: its job queued for R). A spawned task would start only once
+    // the runtime had woken another worker to take it, tens of microseconds
+    // on an idle core, before R could begin. The task carries on from there;
+    // its first poll registers its own waker.
+    if futures::poll!(call.as_mut()).is_pending() {
+        state.tasks.spawn(call);
+    }
     reply::sse(first, receiver)
 }
 
