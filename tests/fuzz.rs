@@ -902,25 +902,27 @@ fn r_integer(number: &Number) -> Option<i32> {
         .filter(|&i| i != i32::MIN)
 }
 
+/// The R vector an array becomes, by the documented rule stated over the
+/// set of kinds present (not as the converter folds it): nested values or
+/// incompatible kinds make a list, integers with reals make reals, all
+/// `null` makes logical `NA`s.
 fn kind_of(items: &[Value]) -> Kind {
-    let mut kind = Kind::Null;
-    for item in items {
-        let item_kind = match item {
-            Value::Null => continue,
-            Value::Bool(_) => Kind::Logical,
-            Value::Number(n) if r_integer(n).is_some() => Kind::Integer,
-            Value::Number(_) => Kind::Real,
-            Value::String(_) => Kind::Character,
-            Value::Array(_) | Value::Object(_) => return Kind::List,
-        };
-        kind = match (kind, item_kind) {
-            (Kind::Null, k) => k,
-            (a, b) if a == b => a,
-            (Kind::Integer, Kind::Real) | (Kind::Real, Kind::Integer) => Kind::Real,
-            _ => return Kind::List,
-        };
+    if items.iter().any(|item| item.is_array() || item.is_object()) {
+        return Kind::List;
     }
-    kind
+    let has = |test: fn(&Value) -> bool| items.iter().any(test);
+    let logical = has(Value::is_boolean);
+    let text = has(Value::is_string);
+    let integer = has(|v| v.as_number().is_some_and(|n| r_integer(n).is_some()));
+    let real = has(|v| v.as_number().is_some_and(|n| r_integer(n).is_none()));
+    match (logical, integer || real, text) {
+        (false, false, false) => Kind::Null,
+        (true, false, false) => Kind::Logical,
+        (false, true, false) if real => Kind::Real,
+        (false, true, false) => Kind::Integer,
+        (false, false, true) => Kind::Character,
+        _ => Kind::List,
+    }
 }
 
 /// A double as it comes back: non-finite → null, whole numbers below 9e15
