@@ -170,7 +170,7 @@ async fn measure(engine: RHandle) -> String {
     // Straight to a worker.
     let worker = pool.take().await.expect("worker");
     let cancel = CancellationToken::new();
-    let args = json!({"code": "result <- 1 + 1", "allowed_packages": ["stats"], "packages": []});
+    let args = json!({"code": "result <- 1 + 1", "approved_packages": [], "packages": []});
     let mut direct = Vec::with_capacity(CALLS);
     for round in 0..(CALLS + WARMUP) {
         let started = Instant::now();

@@ -107,6 +107,24 @@ async fn ordinary_analyses_are_allowed() {
         );
         assert_eq!(value(&reply), expected, "{code}");
     }
+    // `result` set by the code is the answer, also when a call sets it to
+    // the value it already had (running the same code again).
+    for round in 0..2 {
+        let reply = run_r(&client, "result <- 5; 10").await;
+        assert_eq!(value(&reply), json!(5), "round {round}: {reply}");
+        assert_eq!(
+            reply["structuredContent"]["result_source"],
+            json!("result"),
+            "round {round}: {reply}"
+        );
+    }
+    // Code that leaves `result` alone answers with its last value.
+    let reply = run_r(&client, "10 + 1").await;
+    assert_eq!(value(&reply), json!(11), "{reply}");
+    assert_eq!(
+        reply["structuredContent"]["result_source"],
+        json!("last_value")
+    );
 }
 
 fn png_of(reply: &Value) -> Vec<u8> {
@@ -200,6 +218,21 @@ async fn packages_need_approval() {
     );
     let loaded = call(&client, "execute_r_analysis", code).await;
     assert!(value(&loaded).is_string(), "{loaded}");
+    // The session's approval also reaches library() in the code itself.
+    let attached = run_r(
+        &client,
+        "library(withr); result <- 'withr' %in% .packages()",
+    )
+    .await;
+    assert_eq!(value(&attached), json!(true), "{attached}");
+    // Other sessions still need their own approval.
+    let other = worker_support::client(&harness).await;
+    let refused = run_r(&other, "library(withr)").await;
+    assert_eq!(
+        refused["structuredContent"]["success"],
+        json!(false),
+        "{refused}"
+    );
     let listed = call(&client, "list_allowed_r_packages", json!({})).await;
     assert_eq!(listed["structuredContent"]["total_count"], json!(429));
     let blocked = call(

@@ -330,3 +330,200 @@ async fn secrets_are_scrubbed_and_refusals_name_the_call() {
     assert_eq!(layers["env_scrubbed"], json!(true), "{health}");
     assert_eq!(health["sandbox"]["free_form_r"], json!("enabled"));
 }
+
+/// Names the guard acts on, one of which each generated snippet uses
+/// (besides ordinary names): refused names, functions whose string
+/// arguments it resolves, package loaders, namespace accessors, server
+/// internals.
+const GUARDED: &[&str] = &[
+    "system",
+    "system2",
+    "pipe",
+    "url",
+    "q",
+    "Sys.setenv",
+    ".Internal",
+    ".Call",
+    "dyn.load",
+    "assignInNamespace",
+    "trace",
+    "install.packages",
+    "makeCluster",
+    "get",
+    "get0",
+    "do.call",
+    "match.fun",
+    "sapply",
+    "Reduce",
+    "exists",
+    "library",
+    "require",
+    "requireNamespace",
+    "loadNamespace",
+    "asNamespace",
+    "environment",
+    "baseenv",
+    "parse",
+    "str2lang",
+    "assign",
+    "delayedAssign",
+    "body",
+    "formals",
+    "parent.env",
+    "rmcp_engine_call",
+    "rmcp_call",
+    "[[",
+];
+
+/// Ordinary names, which must pass.
+const ORDINARY: &[&str] = &[
+    "mean", "lm", "summary", "x", "y", "data", "paste0", "c", "list",
+];
+
+/// Strings the snippets pass around: a refused name whole and in pieces,
+/// allowlisted and not allowlisted packages, code for `parse(text = )`.
+const STRINGS: &[&str] = &[
+    "system",
+    "sys",
+    "tem",
+    "socketConnection",
+    "stats",
+    "callr",
+    "mean",
+    "rmcp_engine_call",
+    "system('touch x')",
+    "1 + 1",
+];
+
+/// A small deterministic generator of R code (xorshift), so a failure
+/// reproduces. Each snippet draws its names from the ordinary ones and one
+/// guarded name, so a guarded name the shortcut overlooks is not hidden by
+/// another one in the same snippet.
+struct Snippets {
+    state: u64,
+    names: Vec<&'static str>,
+}
+
+impl Snippets {
+    fn next(&mut self, below: usize) -> usize {
+        self.state ^= self.state << 13;
+        self.state ^= self.state >> 7;
+        self.state ^= self.state << 17;
+        usize::try_from(self.state % below as u64).unwrap_or(0)
+    }
+
+    fn pick<'a>(&mut self, from: &[&'a str]) -> &'a str {
+        from[self.next(from.len())]
+    }
+
+    fn snippet(&mut self) -> String {
+        self.names = ORDINARY.to_vec();
+        let guarded = self.pick(GUARDED);
+        self.names.extend([guarded; 4]);
+        let statements = 1 + self.next(2);
+        (0..statements)
+            .map(|_| self.expr(3))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    fn name(&mut self) -> &'static str {
+        let index = self.next(self.names.len());
+        self.names[index]
+    }
+
+    fn expr(&mut self, depth: usize) -> String {
+        if depth == 0 || self.next(3) == 0 {
+            return match self.next(5) {
+                0 | 1 => match self.name() {
+                    "[[" => "x".to_string(),
+                    name => name.to_string(),
+                },
+                2 | 3 => format!("{:?}", self.pick(STRINGS)),
+                _ => self.next(100).to_string(),
+            };
+        }
+        let inner = depth - 1;
+        match self.next(20) {
+            0..=9 => {
+                let args: Vec<String> = (0..self.next(3)).map(|_| self.expr(inner)).collect();
+                match self.name() {
+                    "[[" => format!("x[[{}]]", args.first().map_or("1", String::as_str)),
+                    name => format!("`{name}`({})", args.join(", ")),
+                }
+            }
+            10 | 11 => format!("{} <- {}", self.pick(ORDINARY), self.expr(inner)),
+            12 => format!("`{}`(x) <- {}", self.name(), self.expr(inner)),
+            13 => format!("function(a = {}) {}", self.expr(inner), self.expr(inner)),
+            14 => {
+                let package = self.pick(&["base", "stats", "callr", "utils"]);
+                format!("{package}::`{}`", self.name())
+            }
+            15 | 16 => format!("{}$`{}`", self.expr(inner), self.name()),
+            17 => format!("{}[[{:?}]]", self.expr(inner), self.pick(STRINGS)),
+            _ => format!(
+                "`{}`({})({})",
+                self.name(),
+                self.expr(inner),
+                self.expr(inner)
+            ),
+        }
+    }
+}
+
+/// The guard skips walking an expression when none of its names could be
+/// refused; its verdict must be the full walk's on every snippet: the
+/// corpora above and in worker_benign.rs, and thousands of generated ones.
+#[test]
+fn the_guard_shortcut_gives_the_full_walks_verdicts() {
+    let mut codes: Vec<String> = corpus()
+        .into_iter()
+        .map(|(_, code)| code.to_string())
+        .collect();
+    codes.extend(
+        [
+            r#"result <- nrow(get("mtcars"))"#,
+            "fm <- as.formula(paste('mpg ~ wt')); result <- coef(lm(fm, mtcars))",
+            "f <- function(x, n = nrow(x)) sum(x) / n; result <- f(1:4)",
+            "result <- summary(c(2.5, 3.1, 4.7, 5.2, 6.8))",
+            "x <- sapply(1:3, function(i) i^2)",
+        ]
+        .map(str::to_string),
+    );
+    let mut snippets = Snippets {
+        state: 0x9e37_79b9_7f4a_7c15,
+        names: Vec::new(),
+    };
+    codes.extend((0..3000).map(|_| snippets.snippet()));
+    let reply = common::run(
+        rmcp_server::r::Job::call(
+            "rmcp_guard_verdicts",
+            json!({"codes": codes, "allowed": ["stats", "utils", "dplyr"]}),
+        )
+        .with_timeout(Duration::from_secs(120)),
+    )
+    .expect("the guard runs");
+    let verdicts = reply.value.as_array().expect("one verdict per snippet");
+    assert_eq!(verdicts.len(), codes.len());
+    let (mut refused, mut passed) = (0, 0);
+    for verdict in verdicts {
+        if verdict["parses"] != json!(true) {
+            continue;
+        }
+        assert_eq!(
+            verdict["verdict"], verdict["full"],
+            "the shortcut and the full walk disagree on {}",
+            verdict["code"]
+        );
+        if verdict["verdict"] == json!("ok") {
+            passed += 1;
+        } else {
+            refused += 1;
+        }
+    }
+    // Both kinds are well represented, so agreement is not trivial.
+    assert!(
+        refused > 500 && passed > 1500,
+        "{refused} refused, {passed} passed"
+    );
+}

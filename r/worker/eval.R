@@ -21,10 +21,14 @@ rmcp_worker_workspace <- function() {
     workspace <- new.env(parent = shims)
     rmcp_worker_state$workspace <- workspace
     rmcp_worker_state$created <- list()
-    if (is.null(rmcp_worker_state$allowed)) rmcp_worker_state$allowed <- character()
+    if (is.null(rmcp_worker_state$allowed)) rmcp_worker_state$allowed <- rmcp_worker_state$allowlist
   }
   workspace
 }
+
+# The server's package allowlist (set once by rmcp_worker_warm_up(); the
+# server sends only the session's own approvals with each call).
+rmcp_worker_state$allowlist <- character()
 
 # Stops with an `rmcp_approval_required` condition unless `package` may load.
 rmcp_worker_check_package <- function(package) {
@@ -75,12 +79,12 @@ rmcp_worker_autoprint <- function(value) {
   invisible()
 }
 
-# args: code, allowed_packages, packages, data (a data.frame or NULL),
-# return_image, guard. Returns list(status = "ok" | "refused" |
-# "approval_required", ...).
+# args: code, approved_packages (the session's approvals, beyond the
+# allowlist), packages, data (a data.frame or NULL), return_image, guard.
+# Returns list(status = "ok" | "refused" | "approval_required", ...).
 rmcp_worker_eval <- function(args) {
   workspace <- rmcp_worker_workspace()
-  rmcp_worker_state$allowed <- as.character(args$allowed_packages)
+  rmcp_worker_state$allowed <- c(rmcp_worker_state$allowlist, as.character(args$approved_packages))
   exprs <- tryCatch(parse(text = args$code, keep.source = FALSE), error = function(e) e)
   if (inherits(exprs, "error")) {
     stop(sprintf("the R code does not parse: %s",
@@ -91,18 +95,21 @@ rmcp_worker_eval <- function(args) {
     if (!is.null(verdict)) return(verdict)
   }
   before <- search()
-  outcome <- tryCatch({
-    for (package in as.character(args$packages)) {
-      rmcp_worker_check_package(package)
-      suppressPackageStartupMessages(base::library(package, character.only = TRUE))
-    }
-    NULL
-  }, rmcp_approval_required = function(c) {
-    list(status = "approval_required", package = c$package, message = conditionMessage(c))
-  })
-  if (!is.null(outcome)) return(outcome)
+  packages <- as.character(args$packages)
+  if (length(packages)) {
+    outcome <- tryCatch({
+      for (package in packages) {
+        rmcp_worker_check_package(package)
+        suppressPackageStartupMessages(base::library(package, character.only = TRUE))
+      }
+      NULL
+    }, rmcp_approval_required = function(c) {
+      list(status = "approval_required", package = c$package, message = conditionMessage(c))
+    })
+    if (!is.null(outcome)) return(outcome)
+  }
   if (!is.null(args$data)) assign("data", args$data, envir = workspace)
-  names_before <- ls(workspace, all.names = TRUE)
+  names_before <- ls(workspace, all.names = TRUE, sorted = FALSE)
   sentinel <- rmcp_worker_state
   old_result <- get0("result", envir = workspace, inherits = FALSE, ifnotfound = sentinel)
   file <- NULL
@@ -128,7 +135,10 @@ rmcp_worker_eval <- function(args) {
   })
   if (!is.null(outcome)) return(outcome)
   new_result <- get0("result", envir = workspace, inherits = FALSE, ifnotfound = sentinel)
-  from_result <- !identical(new_result, sentinel) && !identical(new_result, old_result)
+  # `result` counts when this call bound it: a new object, even one equal to
+  # the last call's (running the same code twice must answer the same).
+  from_result <- !identical(new_result, sentinel) &&
+    !.Call("rmcp_same_object", new_result, old_result, PACKAGE = "(embedding)")
   value <- if (from_result) new_result else last
   image <- NULL
   if (!is.null(file)) {
@@ -140,11 +150,13 @@ rmcp_worker_eval <- function(args) {
     size <- file.size(file)
     if (!is.na(size) && size > 0) image <- readBin(file, what = "raw", n = size)
   }
-  stamp <- format(Sys.time(), "%Y-%m-%dT%H:%M:%OS3Z", tz = "UTC")
-  for (name in setdiff(ls(workspace, all.names = TRUE), names_before)) {
-    rmcp_worker_state$created[[name]] <- stamp
+  created <- setdiff(ls(workspace, all.names = TRUE, sorted = FALSE), names_before)
+  if (length(created)) {
+    stamp <- format(Sys.time(), "%Y-%m-%dT%H:%M:%OS3Z", tz = "UTC")
+    for (name in created) rmcp_worker_state$created[[name]] <- stamp
   }
-  attached <- sub("^package:", "", setdiff(search(), before))
+  after <- search()
+  attached <- if (identical(after, before)) character() else sub("^package:", "", setdiff(after, before))
   list(status = "ok",
        result = rmcp_worker_jsonable(value),
        result_source = if (from_result) "result" else "last_value",
@@ -172,16 +184,18 @@ rmcp_call <- function(tool, args = list()) {
   rmcp_host_call("tool", list(tool = tool, args = args))
 }
 
-# Run once by a new worker before its sandbox closes: loads the base
-# packages (utils runs `uname` while loading, which the sandbox will forbid)
-# and runs the guard and the workspace code once, so the first call is fast.
+# Run once by a new worker before its sandbox closes: keeps the server's
+# package allowlist (args$allowlist), loads the base packages (utils runs
+# `uname` while loading, which the sandbox will forbid) and runs the guard
+# and the workspace code once, so the first call is fast.
 rmcp_worker_warm_up <- function(args) {
+  rmcp_worker_state$allowlist <- as.character(args$allowlist)
   for (package in c("utils", "stats", "methods", "graphics", "grDevices", "datasets", "grid",
                     "splines", "tools")) {
     suppressPackageStartupMessages(requireNamespace(package, quietly = TRUE))
   }
   rmcp_worker_workspace()
-  rmcp_guard_check(parse(text = "x <- get('mtcars'); do.call(rbind, list(1))",
+  rmcp_guard_check(parse(text = "x <- get('mtcars'); do.call(rbind, list(1)); y <- mean(1)",
                          keep.source = FALSE), "stats")
   invisible(NULL)
 }

@@ -289,14 +289,53 @@ rmcp_guard_walk <- function(node, state, allowed, depth) {
   invisible()
 }
 
+# Every name the walk can act on: a refused name (rmcp_* internals aside),
+# a function whose arguments it inspects, or a construct it looks into.
+# `function` is here because all.names() does not look into the default
+# values of a function's arguments, where the walk does.
+rmcp_guard_triggers <- unique(c(
+  unlist(lapply(rmcp_guard_categories, `[[`, "names"), use.names = FALSE),
+  rmcp_guard_resolvers, rmcp_guard_loaders, rmcp_guard_env_accessors,
+  "::", ":::", "getExportedValue", "getFromNamespace",
+  "parse", "str2lang", "str2expression", "textConnection",
+  "parent.env", "environment", "body", "formals",
+  "assign", "delayedAssign", "makeActiveBinding", "function"))
+
+# Whether the walk could find anything in `expr`: one pass over its names in
+# C, so ordinary code (lm(), summary(), arithmetic, assignments) is let
+# through without walking it in R.
+rmcp_guard_may_refuse <- function(expr) {
+  names <- all.names(expr)
+  any(names %in% rmcp_guard_triggers) || any(startsWith(names, "rmcp_"))
+}
+
 # NULL when `exprs` (parsed code) may run; otherwise
 # list(status = "refused" | "approval_required", message, ...).
-rmcp_guard_check <- function(exprs, allowed) {
+# `walk_all` walks every expression, even those whose names show nothing to
+# find (tests compare the two).
+rmcp_guard_check <- function(exprs, allowed, walk_all = FALSE) {
   state <- new.env(parent = emptyenv())
   state$verdict <- NULL
   for (index in seq_along(exprs)) {
-    rmcp_guard_walk(exprs[[index]], state, allowed, 0L)
+    expr <- exprs[[index]]
+    if (!walk_all && !rmcp_guard_may_refuse(expr)) next
+    rmcp_guard_walk(expr, state, allowed, 0L)
     if (!is.null(state$verdict)) return(state$verdict)
   }
   NULL
+}
+
+# The guard's verdict on each of args$codes (R source text), with and
+# without the shortcut: list(code, parses, verdict, full) per code, where a
+# verdict is "ok" or the refusal's message. For tests.
+rmcp_guard_verdicts <- function(args) {
+  allowed <- as.character(args$allowed)
+  shown <- function(verdict) if (is.null(verdict)) "ok" else verdict$message
+  lapply(as.character(args$codes), function(code) {
+    exprs <- tryCatch(parse(text = code, keep.source = FALSE), error = function(e) NULL)
+    if (is.null(exprs)) return(list(code = code, parses = FALSE))
+    list(code = code, parses = TRUE,
+         verdict = shown(rmcp_guard_check(exprs, allowed)),
+         full = shown(rmcp_guard_check(exprs, allowed, walk_all = TRUE)))
+  })
 }

@@ -6,8 +6,9 @@
 //! anything that needs the R thread. A sandboxed worker uses it to forward
 //! `rmcp_call("linear_model", ...)` to the server over its channel.
 //!
-//! Registration: the `.Call` routines (this one, and `rmcp_format_g` from
-//! `format`) in R's "(embedding)" DLL entry, made once at start-up.
+//! Registration: the `.Call` routines (this one, `rmcp_same_object`, and
+//! `rmcp_format_g` from `format`) in R's "(embedding)" DLL entry, made once
+//! at start-up.
 
 use std::cell::RefCell;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -45,13 +46,22 @@ fn call_routine(name: &'static std::ffi::CStr, routine: Routine2) -> R_CallMetho
     }
 }
 
-/// Registers the `.Call` routines (`rmcp_host_call`, `rmcp_format_g`) and
-/// keeps `handler` for the first.
+/// `.Call("rmcp_same_object", a, b)`: whether `a` and `b` are one R object
+/// (not merely equal values), as a logical scalar.
+unsafe extern "C" fn same_object(a: SEXP, b: SEXP) -> SEXP {
+    // SAFETY: R calls this on the R thread, inside a job, with two arguments;
+    // only their addresses are compared.
+    unsafe { Rf_ScalarLogical(std::os::raw::c_int::from(a == b)) }
+}
+
+/// Registers the `.Call` routines (`rmcp_host_call`, `rmcp_format_g`,
+/// `rmcp_same_object`) and keeps `handler` for the first.
 pub(crate) fn install(token: &RToken, handler: Option<HostHandler>) {
     HANDLER.with(|slot| *slot.borrow_mut() = handler);
     let routines = [
         call_routine(c"rmcp_host_call", host_call),
         call_routine(c"rmcp_format_g", super::format::format_g_routine),
+        call_routine(c"rmcp_same_object", same_object),
         R_CallMethodDef {
             name: std::ptr::null(),
             fun: None,

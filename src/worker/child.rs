@@ -33,6 +33,7 @@ use std::time::{Duration, Instant};
 use serde_json::{json, Value};
 use tokio_util::sync::CancellationToken;
 
+use super::flexible::Allowlist;
 use super::protocol::{
     self, CallbackOutcome, FailureKind, FromWorker, Op, Outcome, SandboxReport, ToWorker,
 };
@@ -346,8 +347,10 @@ fn serve(args: &WorkerArgs, channel: UnixStream, mut report: SandboxReport) -> E
     ExitCode::SUCCESS
 }
 
-/// Loads R's base packages (some run programs while loading, which seccomp
-/// will forbid) and runs the R side once, so the first call is fast.
+/// Hands R the package allowlist (built into this binary, so the server
+/// sends only a session's own approvals with each call), loads R's base
+/// packages (some run programs while loading, which seccomp will forbid)
+/// and runs the R side once, so the first call is fast.
 fn warm_up(engine: &RHandle) {
     let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
         .enable_time()
@@ -355,7 +358,16 @@ fn warm_up(engine: &RHandle) {
     else {
         return;
     };
-    let job = Job::call("rmcp_worker_warm_up", json!({})).with_timeout(Duration::from_secs(60));
+    let allowlist: Vec<String> = match Allowlist::load() {
+        Ok(allowlist) => allowlist.names().cloned().collect(),
+        Err(error) => {
+            // Fail closed: every package then needs the session's approval.
+            log::error!("the package allowlist does not load: {error}");
+            Vec::new()
+        }
+    };
+    let job = Job::call("rmcp_worker_warm_up", json!({ "allowlist": allowlist }))
+        .with_timeout(Duration::from_secs(60));
     if let Err(error) = runtime.block_on(engine.eval(job)) {
         log::warn!("warming up R failed: {error}");
     }

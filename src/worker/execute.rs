@@ -118,7 +118,6 @@ impl FreeFormR {
                 return approval_required(&base, package);
             }
         }
-        let allowed: Vec<&String> = self.allowlist.names().chain(approved.iter()).collect();
         let timeout = arguments
             .get("timeout_seconds")
             .and_then(Value::as_u64)
@@ -128,7 +127,8 @@ impl FreeFormR {
         let mut request = json!({
             "code": code,
             "packages": packages,
-            "allowed_packages": allowed,
+            // The worker has the allowlist; it needs only what this session approved.
+            "approved_packages": approved,
             "return_image": flag(&arguments, "return_image", false),
             "guard": self.sessions.pool().config().guard,
         });
