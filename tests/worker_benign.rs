@@ -199,6 +199,15 @@ async fn packages_need_approval() {
         json!(true),
         "{refused}"
     );
+    let allowed = |package: &'static str| {
+        let client = &client;
+        async move {
+            let reply = call(client, "list_r_packages", json!({"package_name": package})).await;
+            reply["structuredContent"]["allowed"].clone()
+        }
+    };
+    assert_eq!(allowed("dplyr").await, json!(true), "on the allowlist");
+    assert_eq!(allowed("withr").await, json!(false), "not approved yet");
     let missing = call(
         &client,
         "approve_r_package",
@@ -216,6 +225,7 @@ async fn packages_need_approval() {
         approved["structuredContent"]["session_packages"],
         json!(["withr"])
     );
+    assert_eq!(allowed("withr").await, json!(true), "approved");
     let loaded = call(&client, "execute_r_analysis", code).await;
     assert!(value(&loaded).is_string(), "{loaded}");
     // The session's approval also reaches library() in the code itself.

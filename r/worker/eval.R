@@ -30,6 +30,11 @@ rmcp_worker_workspace <- function() {
 # server sends only the session's own approvals with each call).
 rmcp_worker_state$allowlist <- character()
 
+# The packages the session may load: the allowlist and its approvals.
+rmcp_worker_allowed <- function(approved) {
+  c(rmcp_worker_state$allowlist, as.character(approved))
+}
+
 # Stops with an `rmcp_approval_required` condition unless `package` may load.
 rmcp_worker_check_package <- function(package) {
   if (!is.character(package) || length(package) != 1L || is.na(package)) return(invisible())
@@ -84,7 +89,7 @@ rmcp_worker_autoprint <- function(value) {
 # Returns list(status = "ok" | "refused" | "approval_required", ...).
 rmcp_worker_eval <- function(args) {
   workspace <- rmcp_worker_workspace()
-  rmcp_worker_state$allowed <- c(rmcp_worker_state$allowlist, as.character(args$approved_packages))
+  rmcp_worker_state$allowed <- rmcp_worker_allowed(args$approved_packages)
   exprs <- tryCatch(parse(text = args$code, keep.source = FALSE), error = function(e) e)
   if (inherits(exprs, "error")) {
     stop(sprintf("the R code does not parse: %s",

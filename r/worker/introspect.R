@@ -109,10 +109,11 @@ rmcp_worker_session_info <- function(args) {
        installed_packages = nrow(utils::installed.packages(fields = character())))
 }
 
-# args: include_base, package_name, allowed (packages free-form R may load).
+# args: include_base, package_name, approved_packages (the session's
+# approvals, beyond the allowlist).
 rmcp_worker_packages <- function(args) {
   installed <- utils::installed.packages(fields = character())
-  allowed <- as.character(args$allowed %||% rmcp_worker_state$allowed)
+  allowed <- rmcp_worker_allowed(args$approved_packages)
   if (!is.null(args$package_name) && nzchar(args$package_name)) {
     name <- args$package_name
     here <- name %in% rownames(installed)

@@ -10,6 +10,7 @@
 use rmcp::model::CallToolResult;
 use serde_json::{json, Map, Value};
 
+use super::flexible::state_packages;
 use super::protocol::{Op, Outcome};
 use super::tools::{error, success, FreeFormR};
 use crate::tools::CallContext;
@@ -50,9 +51,8 @@ impl FreeFormR {
         }
         let mut args = Value::Object(arguments);
         if op == Op::Packages {
-            let approved = state.approvals_mut(|a| a.packages.clone());
-            let allowed: Vec<&String> = self.allowlist.names().chain(approved.iter()).collect();
-            args["allowed"] = json!(allowed);
+            // The worker has the allowlist; it needs only what this session approved.
+            args["approved_packages"] = json!(state_packages(&state));
         }
         let timeout = std::time::Duration::from_secs(60);
         let answer = self
