@@ -6,7 +6,8 @@
 //! JSON-RPC, sessions, dispatch, validation; knows no R and no HTTP),
 //! `tools` (the providers of tools, prompts and resources; knows no HTTP),
 //! `http` (the warp server: `/mcp`, legacy SSE, `/health`, `/metrics`),
-//! `stdio` (the stdio transport), `metrics` (Prometheus), `vfs` (the
+//! `stdio` (the stdio transport), `metrics` (Prometheus), `gzip` (answers
+//! whose large part is deflated once), `vfs` (the
 //! file sandbox every path goes through; knows no R, no MCP, no HTTP) and
 //! `worker` (sandboxed R processes for free-form R, one per session; knows
 //! no HTTP).
@@ -14,6 +15,7 @@
 //! transports.
 
 pub mod config;
+pub mod gzip;
 pub mod http;
 pub mod mcp;
 pub mod metrics;

@@ -42,6 +42,79 @@ async fn handshake_then_list_tools_as_json() {
     assert_eq!(client.request("ping", json!({})).await["result"], json!({}));
 }
 
+/// A client that accepts gzip gets `tools/list` (~90 KB of schemas)
+/// compressed, for its own request id; one that does not, or refuses gzip
+/// with `q=0`, gets the same answer as plain JSON.
+#[tokio::test]
+async fn tools_list_is_gzipped_for_clients_that_accept_it() {
+    use std::io::Read as _;
+    let server = TestServer::start(None, None, |_| {}).await;
+    let mut client = Client::new(&server.url);
+    client.initialize(json!({})).await;
+    let plain = client
+        .post(
+            &json!({"jsonrpc": "2.0", "id": 5, "method": "tools/list"}),
+            BOTH,
+        )
+        .send()
+        .await
+        .expect("plain tools/list");
+    assert!(plain.headers().get("content-encoding").is_none());
+    let plain: Value = plain.json().await.expect("plain JSON");
+    assert!(plain["result"]["tools"]
+        .as_array()
+        .is_some_and(|t| !t.is_empty()));
+
+    for (id, accept_encoding) in [
+        (json!("list-7"), "gzip, deflate, br"),
+        (json!(42), "br;q=1.0, *;q=0.5"),
+    ] {
+        let response = client
+            .post(
+                &json!({"jsonrpc": "2.0", "id": id, "method": "tools/list"}),
+                BOTH,
+            )
+            .header("accept-encoding", accept_encoding)
+            .send()
+            .await
+            .expect("gzip tools/list");
+        assert_eq!(response.status(), 200);
+        let headers = response.headers().clone();
+        assert_eq!(headers["content-encoding"], "gzip", "{accept_encoding}");
+        assert_eq!(headers["vary"], "accept-encoding");
+        assert_eq!(headers["content-type"], "application/json");
+        let compressed = response.bytes().await.expect("body");
+        let mut text = String::new();
+        flate2::read::GzDecoder::new(compressed.as_ref())
+            .read_to_string(&mut text)
+            .expect("one valid gzip member");
+        assert!(
+            compressed.len() * 3 < text.len(),
+            "{} bytes compressed from {}",
+            compressed.len(),
+            text.len()
+        );
+        let answer: Value = serde_json::from_str(&text).expect("JSON inside");
+        assert_eq!(answer["id"], id);
+        assert_eq!(answer["jsonrpc"], "2.0");
+        assert_eq!(answer["result"], plain["result"]);
+    }
+
+    let refused = client
+        .post(
+            &json!({"jsonrpc": "2.0", "id": 6, "method": "tools/list"}),
+            BOTH,
+        )
+        .header("accept-encoding", "gzip;q=0, br")
+        .send()
+        .await
+        .expect("refused gzip");
+    assert!(refused.headers().get("content-encoding").is_none());
+    let refused: Value = refused.json().await.expect("plain JSON");
+    assert_eq!(refused["result"], plain["result"]);
+    assert_eq!(refused["id"], 6);
+}
+
 /// Older clients get their version back; unknown versions get the latest.
 #[tokio::test]
 async fn versions_are_negotiated() {

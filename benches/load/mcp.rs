@@ -1,7 +1,10 @@
 //! An MCP Streamable HTTP client session for the load generator: initialize,
 //! then JSON-RPC requests whose answer may come as a JSON body or on an SSE
 //! stream (both servers pick; the client accepts both, as real clients do).
+//! Like httpx (the Python SDK's client) and `fetch`, it accepts gzip bodies
+//! and inflates them once the response has been read.
 
+use std::io::Read as _;
 use std::net::SocketAddr;
 use std::time::Duration;
 
@@ -62,10 +65,14 @@ impl Session {
     }
 
     fn post(&mut self, message: &Value) -> Result<(u16, Option<String>, Vec<u8>), CallError> {
-        let body = message.to_string();
+        self.post_text(&message.to_string())
+    }
+
+    fn post_text(&mut self, body: &str) -> Result<(u16, Option<String>, Vec<u8>), CallError> {
         let mut headers = vec![
             ("content-type", "application/json"),
             ("accept", "application/json, text/event-stream"),
+            ("accept-encoding", "gzip"),
         ];
         if let Some(id) = &self.session_id {
             headers.push(("mcp-session-id", id.as_str()));
@@ -78,7 +85,16 @@ impl Session {
             .map_err(|error| CallError(format!("HTTP request failed: {error}")))?;
         self.last_round_trip = sent.elapsed();
         let session = response.header("mcp-session-id").map(str::to_string);
-        Ok((response.status, session, response.body))
+        let body = if response.header("content-encoding") == Some("gzip") {
+            let mut inflated = Vec::new();
+            flate2::read::GzDecoder::new(response.body.as_slice())
+                .read_to_end(&mut inflated)
+                .map_err(|error| CallError(format!("bad gzip body: {error}")))?;
+            inflated
+        } else {
+            response.body
+        };
+        Ok((response.status, session, body))
     }
 
     /// Sends request `method` and returns its `result` (a JSON-RPC error or
@@ -100,6 +116,52 @@ impl Session {
             return Err(CallError(format!("{method}: JSON-RPC error {error}")));
         }
         Ok(reply["result"].take())
+    }
+
+    /// A timed call with as little client work around it as the check
+    /// allows: the body is `params_json` (serialized once by the caller)
+    /// around a fresh id, and the reply is checked for that id and for an
+    /// error without being parsed into a value. A client busy between calls
+    /// leaves the server idle, and a server woken from idle answers later:
+    /// that is the client's cost, not the server's. (Warm-up calls and the
+    /// answers the report compares go through [`request`](Self::request).)
+    pub fn request_lean(&mut self, method: &str, params_json: &str) -> Result<(), CallError> {
+        let id = self.next_id;
+        self.next_id += 1;
+        let body = format!(
+            "{{\"jsonrpc\":\"2.0\",\"id\":{id},\"method\":{},\"params\":{params_json}}}",
+            Value::from(method)
+        );
+        let (status, _, body) = self.post_text(&body)?;
+        let text = String::from_utf8_lossy(&body);
+        if status != 200 {
+            return Err(CallError(format!(
+                "{method} answered HTTP {status}: {}",
+                text.chars().take(200).collect::<String>()
+            )));
+        }
+        let answers = [
+            format!("\"id\":{id},"),
+            format!("\"id\": {id},"),
+            format!("\"id\":{id}}}"),
+        ];
+        if !answers.iter().any(|marker| text.contains(marker.as_str())) {
+            return Err(CallError(format!("{method}: no answer to id {id}")));
+        }
+        for marker in [
+            "\"error\":{\"code\"",
+            "\"error\": {\"code\"",
+            "\"isError\":true",
+            "\"isError\": true",
+        ] {
+            if text.contains(marker) {
+                return Err(CallError(format!(
+                    "{method} failed: {}",
+                    text.chars().take(300).collect::<String>()
+                )));
+            }
+        }
+        Ok(())
     }
 
     /// `tools/call`; an `isError` result is a [`CallError`] with its text.

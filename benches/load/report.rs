@@ -205,8 +205,10 @@ pub fn render(
         out,
         "One run, one machine ({cores} cores, {cpu}; {r_version}), loopback, the same calls and \
          arguments to both servers through the same Rust load generator (one keep-alive \
-         connection and MCP session per client; `Accept: application/json, text/event-stream`). \
-         Latency is client-side, request written → whole response read, in ms. The R floor is \
+         connection and MCP session per client; `Accept: application/json, text/event-stream` and `Accept-Encoding: gzip`, as httpx and `fetch` send; bodies are inflated after the timing). \
+         Latency is client-side, request written → whole response read, in ms; timed requests \
+         are serialized once and their replies checked for their id and error flags, not parsed, \
+         so the client adds little idle time between calls. The R floor is \
          the same R work (`rmcp_run_tool(request)`, or the expression) timed inside a warm R, \
          back to back; the idle floor times it after R slept 1 ms, as the server's R does \
          between one client's calls (cold caches make the same work up to twice as slow). Each \

@@ -1,7 +1,9 @@
 //! Closed-loop load: `concurrency` clients, each with its own MCP session
 //! and connection, send one call after another until a call count or a
 //! time budget is reached. Latencies are per call, client-side (request
-//! written → whole response read); throughput is calls / wall time.
+//! written → whole response read); throughput is calls / wall time. Timed
+//! calls are pre-serialized and their replies checked, not parsed
+//! ([`Session::request_lean`]); warm-up calls are parsed in full.
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -23,10 +25,22 @@ pub enum Call {
 }
 
 impl Call {
+    /// Sends the call and parses its result in full.
     pub fn send(&self, session: &mut Session) -> Result<Value, CallError> {
         match self {
             Call::Method { method, params } => session.request(method, params),
             Call::Tool { name, arguments } => session.call_tool(name, arguments),
+        }
+    }
+
+    /// The JSON-RPC method and its params serialized, once per run.
+    fn wire(&self) -> (&str, String) {
+        match self {
+            Call::Method { method, params } => (method, params.to_string()),
+            Call::Tool { name, arguments } => (
+                "tools/call",
+                serde_json::json!({"name": name, "arguments": arguments}).to_string(),
+            ),
         }
     }
 }
@@ -117,9 +131,12 @@ pub fn run(address: SocketAddr, pid: u32, call: &Call, budget: Budget) -> Result
             }
         })
     };
+    let (method, params_json) = call.wire();
+    let (method, params_json): (Arc<str>, Arc<str>) = (method.into(), params_json.into());
     let mut workers = Vec::new();
     for mut session in sessions {
-        let call = call.clone();
+        let method = Arc::clone(&method);
+        let params_json = Arc::clone(&params_json);
         let remaining = Arc::clone(&remaining);
         let barrier = Arc::clone(&barrier);
         let results = Arc::clone(&results);
@@ -135,8 +152,8 @@ pub fn run(address: SocketAddr, pid: u32, call: &Call, budget: Budget) -> Result
                     .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1))
                     .is_ok()
             {
-                match call.send(&mut session) {
-                    Ok(_) => latencies.push(session.last_round_trip),
+                match session.request_lean(&method, &params_json) {
+                    Ok(()) => latencies.push(session.last_round_trip),
                     Err(error) => {
                         errors += 1;
                         first_error.get_or_insert(error.0);

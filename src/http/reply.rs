@@ -6,6 +6,7 @@ use std::convert::Infallible;
 
 use bytes::Bytes;
 use futures::StreamExt;
+use rmcp::model::RequestId;
 use serde_json::{json, Value};
 use tokio::sync::mpsc;
 use tokio_stream::wrappers::UnboundedReceiverStream;
@@ -13,6 +14,7 @@ use warp::http::{HeaderValue, StatusCode};
 use warp::reply::Response;
 use warp::Reply;
 
+use crate::mcp::jsonrpc::CachedResult;
 use crate::mcp::stream::StreamEvent;
 
 /// A JSON body with `status`.
@@ -20,13 +22,28 @@ pub fn json(status: StatusCode, body: &Value) -> Response {
     warp::reply::with_status(warp::reply::json(body), status).into_response()
 }
 
-/// A body that is already JSON text.
-pub fn json_text(status: StatusCode, body: String) -> Response {
-    let mut response = Response::new(body.into());
-    *response.status_mut() = status;
-    response.headers_mut().insert(
+/// The response to request `id` whose result was serialized once: gzip
+/// when the client accepts it (~90 KB of tool schemas become ~14 KB), else
+/// the text as is.
+pub fn cached(id: &RequestId, result: &CachedResult, gzip: bool) -> Response {
+    let mut response = if gzip {
+        let mut response = Response::new(result.response_gzip(id).into());
+        response.headers_mut().insert(
+            warp::http::header::CONTENT_ENCODING,
+            HeaderValue::from_static("gzip"),
+        );
+        response
+    } else {
+        Response::new(result.response_text(id).into())
+    };
+    let headers = response.headers_mut();
+    headers.insert(
         warp::http::header::CONTENT_TYPE,
         HeaderValue::from_static("application/json"),
+    );
+    headers.insert(
+        warp::http::header::VARY,
+        HeaderValue::from_static("accept-encoding"),
     );
     response
 }

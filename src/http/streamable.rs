@@ -28,6 +28,17 @@ fn accepts(headers: &HeaderMap, media: &str) -> bool {
     header(headers, "accept").is_some_and(|accept| accept.to_ascii_lowercase().contains(media))
 }
 
+/// Whether the client takes gzip bodies (every `Accept-Encoding` line read
+/// as one list).
+fn accepts_gzip(headers: &HeaderMap) -> bool {
+    let lines: Vec<&str> = headers
+        .get_all("accept-encoding")
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .collect();
+    crate::gzip::accepts_gzip(&lines.join(","))
+}
+
 /// An HTTP-level refusal of a message: status and JSON-RPC error.
 struct Refusal {
     status: StatusCode,
@@ -181,7 +192,9 @@ pub async fn post(
         .handle_encoded(&session, message, standalone)
         .await;
     let body = match response {
-        Some(Outgoing::Text(text)) => return reply::json_text(StatusCode::OK, text),
+        Some(Outgoing::Cached { id, result }) => {
+            return reply::cached(&id, &result, accepts_gzip(headers))
+        }
         Some(Outgoing::Value(value)) => value,
         None => Value::Null,
     };

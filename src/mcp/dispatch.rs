@@ -54,9 +54,10 @@ impl McpServer {
                     Ok(Answer::Value(result)) => {
                         Outgoing::Value(jsonrpc::response(&request.id, result))
                     }
-                    Ok(Answer::Text(result)) => {
-                        Outgoing::Text(jsonrpc::response_text(&request.id, &result))
-                    }
+                    Ok(Answer::Cached(result)) => Outgoing::Cached {
+                        id: request.id.clone(),
+                        result,
+                    },
                     Err(error) => {
                         Outgoing::Value(jsonrpc::error_response(Some(&request.id), &error))
                     }
@@ -254,7 +255,7 @@ impl McpServer {
 
     fn list_tools(&self, params: &Map<String, Value>) -> Result<Answer, ErrorData> {
         if matches!(params.get("cursor"), None | Some(Value::Null)) {
-            return Ok(Answer::Text(Arc::clone(&self.inner.first_tools_page)));
+            return Ok(Answer::Cached(Arc::clone(&self.inner.first_tools_page)));
         }
         let tools: Vec<_> = self.inner.tools.iter().map(|entry| &entry.tool).collect();
         paginate("tools", &tools, params, self.inner.options.page_size).map(Answer::Value)
@@ -347,10 +348,10 @@ pub(super) fn to_result<T: Serialize>(value: &T) -> Result<Value, ErrorData> {
     Ok(value)
 }
 
-/// A method's result: built for this call, or cached JSON text.
+/// A method's result: built for this call, or serialized once.
 enum Answer {
     Value(Value),
-    Text(Arc<str>),
+    Cached(Arc<jsonrpc::CachedResult>),
 }
 
 /// The first page of `items` under `key`, as JSON text (the result of a

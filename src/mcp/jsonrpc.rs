@@ -4,8 +4,12 @@
 //! It does not know MCP methods; `dispatch` does. Malformed input becomes an
 //! [`ErrorData`] with the standard code, never a panic.
 
+use std::sync::Arc;
+
 use rmcp::model::{ErrorCode, ErrorData, RequestId};
 use serde_json::{json, Map, Value};
+
+use crate::gzip::{self, Deflated};
 
 /// Protocol error codes used by the server (the SDK's [`ErrorCode`]s).
 pub mod code {
@@ -215,12 +219,15 @@ pub fn response(id: &RequestId, result: Value) -> Value {
     message([("id", id_value(id)), ("result", result)])
 }
 
-/// A message on its way out: a JSON value, or JSON text already serialized
-/// (cached results, written without being parsed again).
+/// A message on its way out: a JSON value, or the response to `id` with a
+/// result serialized once (written without being built or parsed again).
 #[derive(Debug, Clone)]
 pub enum Outgoing {
     Value(Value),
-    Text(String),
+    Cached {
+        id: RequestId,
+        result: Arc<CachedResult>,
+    },
 }
 
 impl Outgoing {
@@ -228,17 +235,55 @@ impl Outgoing {
     pub fn into_value(self) -> Value {
         match self {
             Outgoing::Value(value) => value,
-            Outgoing::Text(text) => serde_json::from_str(&text).unwrap_or(Value::Null),
+            Outgoing::Cached { id, result } => {
+                serde_json::from_str(&result.response_text(&id)).unwrap_or(Value::Null)
+            }
         }
     }
 }
 
-/// A successful response whose `result` is already serialized JSON.
-pub fn response_text(id: &RequestId, result: &str) -> String {
-    format!(
-        "{{\"jsonrpc\":\"2.0\",\"id\":{},\"result\":{result}}}",
-        id_key(id)
-    )
+/// A result serialized once (the first page of `tools/list`), and that text
+/// deflated once for HTTP clients that accept gzip: a response to any id is
+/// then written, or compressed, without touching the large part again.
+pub struct CachedResult {
+    json: String,
+    deflated: Deflated,
+}
+
+impl std::fmt::Debug for CachedResult {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter
+            .debug_struct("CachedResult")
+            .field("bytes", &self.json.len())
+            .field("deflated_bytes", &self.deflated.compressed_len())
+            .finish()
+    }
+}
+
+impl CachedResult {
+    pub fn new(json: String) -> CachedResult {
+        let deflated = Deflated::new(json.as_bytes());
+        CachedResult { json, deflated }
+    }
+
+    /// The whole response to request `id`.
+    pub fn response_text(&self, id: &RequestId) -> String {
+        let prefix = response_prefix(id);
+        let mut text = String::with_capacity(prefix.len() + self.json.len() + 1);
+        text.push_str(&prefix);
+        text.push_str(&self.json);
+        text.push('}');
+        text
+    }
+
+    /// The whole response to request `id`, as one gzip member.
+    pub fn response_gzip(&self, id: &RequestId) -> Vec<u8> {
+        gzip::splice(response_prefix(id).as_bytes(), &self.deflated, b"}")
+    }
+}
+
+fn response_prefix(id: &RequestId) -> String {
+    format!("{{\"jsonrpc\":\"2.0\",\"id\":{},\"result\":", id_key(id))
 }
 
 /// An error response; `id` is `null` when the request had no usable id.

@@ -96,10 +96,11 @@ struct Inner {
     metrics: Arc<Metrics>,
     /// Sends resource notifications to the initialized sessions.
     notifier: Arc<notify::Notifier>,
-    /// The first page of `tools/list`, serialized once here: the tools
-    /// never change while the server runs, and building ~90 KB of schemas
-    /// per call was most of that method's cost.
-    first_tools_page: Arc<str>,
+    /// The first page of `tools/list`, serialized (and deflated, for HTTP
+    /// clients that accept gzip) once here: the tools never change while the
+    /// server runs, and building ~90 KB of schemas per call was most of that
+    /// method's cost.
+    first_tools_page: Arc<jsonrpc::CachedResult>,
 }
 
 /// The protocol engine shared by every transport and session.
@@ -181,8 +182,11 @@ impl McpServerBuilder {
             .collect();
         let listed: Vec<Tool> = tools.iter().map(|entry| entry.tool.clone()).collect();
         let validators = validate::Validators::compile(&listed);
-        let first_tools_page =
-            dispatch::first_page_text("tools", &listed, self.options.page_size).into();
+        let first_tools_page = Arc::new(jsonrpc::CachedResult::new(dispatch::first_page_text(
+            "tools",
+            &listed,
+            self.options.page_size,
+        )));
         let notifier = Arc::new(notify::Notifier::default());
         for provider in &self.resources {
             provider.listen(Arc::clone(&notifier) as Arc<dyn crate::tools::ResourceListener>);
