@@ -1,6 +1,7 @@
 //! gzip for answers that are mostly one large text serialized once (the first
 //! page of `tools/list`, ~90 KB): the large part is deflated once, at
-//! start-up, and each answer only deflates the few bytes around it.
+//! start-up, and each answer only wraps the few bytes around it (the
+//! JSON-RPC envelope with the request's id) in stored blocks.
 //!
 //! A deflate stream is a sequence of blocks, and a block may refer back only
 //! to bytes already written. A part compressed on its own and closed with a
