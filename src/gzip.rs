@@ -22,7 +22,6 @@ const HEADER: [u8; 10] = [0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 255];
 
 /// A text deflated once: sync-flushed blocks (not final), and the CRC-32 and
 /// length of the text.
-#[derive(Clone)]
 pub struct Deflated {
     blocks: Vec<u8>,
     crc: Hasher,
@@ -35,7 +34,7 @@ impl Deflated {
         let mut crc = Hasher::new();
         crc.update(text);
         Deflated {
-            blocks: deflate(text, Compression::best()),
+            blocks: deflate(text),
             crc,
             len: text.len(),
         }
@@ -93,10 +92,10 @@ fn stored(out: &mut Vec<u8>, bytes: &[u8], last: bool) {
     }
 }
 
-/// Raw deflate of `input`, ended by a sync flush: the output ends on a byte
-/// boundary with a block that is not final.
-fn deflate(input: &[u8], level: Compression) -> Vec<u8> {
-    let mut compress = Compress::new(level, false);
+/// Raw deflate of `input` at the best compression, ended by a sync flush:
+/// the output ends on a byte boundary with a block that is not final.
+fn deflate(input: &[u8]) -> Vec<u8> {
+    let mut compress = Compress::new(Compression::best(), false);
     let mut out = Vec::with_capacity(input.len() / 2 + 64);
     loop {
         let consumed = usize::try_from(compress.total_in()).unwrap_or(usize::MAX);

@@ -97,10 +97,9 @@ async fn a_busy_r_thread_leaves_health_and_lists_responsive() {
     let long = tokio::spawn({
         let engine = engine.clone();
         async move {
-            let reply = engine
+            engine
                 .eval(Job::eval("Sys.sleep(2); 'slept'").with_timeout(Duration::from_secs(30)))
-                .await;
-            reply
+                .await
         }
     });
     eventually("R to run the long job", || {

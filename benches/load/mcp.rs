@@ -105,11 +105,11 @@ impl Session {
         let message = json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params});
         let (status, _, body) = self.post(&message)?;
         if status != 200 {
-            let text = String::from_utf8_lossy(&body);
-            return Err(CallError(format!(
-                "{method} answered HTTP {status}: {}",
-                text.chars().take(200).collect::<String>()
-            )));
+            return Err(http_failure(
+                method,
+                status,
+                &String::from_utf8_lossy(&body),
+            ));
         }
         let mut reply = response_for(&body, id)?;
         if let Some(error) = reply.get("error") {
@@ -135,10 +135,7 @@ impl Session {
         let (status, _, body) = self.post_text(&body)?;
         let text = String::from_utf8_lossy(&body);
         if status != 200 {
-            return Err(CallError(format!(
-                "{method} answered HTTP {status}: {}",
-                text.chars().take(200).collect::<String>()
-            )));
+            return Err(http_failure(method, status, &text));
         }
         let answers = [
             format!("\"id\":{id},"),
@@ -176,6 +173,14 @@ impl Session {
         }
         Ok(result)
     }
+}
+
+/// A request answered with an HTTP status other than 200.
+fn http_failure(method: &str, status: u16, body: &str) -> CallError {
+    CallError(format!(
+        "{method} answered HTTP {status}: {}",
+        body.chars().take(200).collect::<String>()
+    ))
 }
 
 /// The JSON-RPC response to `id` in a JSON body or an SSE body.
