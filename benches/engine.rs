@@ -10,6 +10,10 @@ use std::time::{Duration, Instant};
 use rmcp_server::r::{EngineConfig, Job, RHandle};
 use serde_json::json;
 
+/// The allocator the `rmcp` binary uses.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const CALLS: usize = 2000;
 const WARMUP: usize = 100;
 

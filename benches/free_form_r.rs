@@ -27,6 +27,10 @@ use rmcp_server::worker::{FreeFormR, Pool, WorkerConfig};
 use serde_json::{json, Value};
 use tokio_util::sync::CancellationToken;
 
+/// The allocator the `rmcp` binary uses.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const CALLS: usize = 1000;
 const WARMUP: usize = 50;
 const SPAWNS: usize = 8;

@@ -69,6 +69,18 @@ mod tests {
         assert!(!error.to_string().contains("short\""), "{error}");
         let error = parse(&["--session-ttl", "0"]).expect_err("ttl");
         assert!(error.to_string().contains("RMCP_SESSION_TTL"), "{error}");
+        let error = parse(&["--r-spin-us", "200000"]).expect_err("spin");
+        assert!(error.to_string().contains("RMCP_R_SPIN_US"), "{error}");
+    }
+
+    #[test]
+    fn the_r_spin_reaches_the_server_and_its_workers() {
+        let config = parse(&[]).expect("defaults");
+        assert_eq!(config.engine.idle_spin, crate::r::DEFAULT_IDLE_SPIN);
+        assert_eq!(config.workers.r_spin, crate::r::DEFAULT_IDLE_SPIN);
+        let config = parse(&["--r-spin-us", "0"]).expect("no spin");
+        assert!(config.engine.idle_spin.is_zero());
+        assert!(config.workers.r_spin.is_zero());
     }
 
     #[test]
@@ -151,6 +163,10 @@ pub struct EngineArgs {
     /// Jobs that may wait for the R thread before calls are refused as busy.
     #[arg(long, env = "RMCP_R_QUEUE", default_value_t = 1024)]
     pub r_queue: usize,
+    /// Microseconds the R thread keeps polling for the next job after one
+    /// ends, before it sleeps (0: sleep at once).
+    #[arg(long, env = "RMCP_R_SPIN_US", default_value_t = crate::r::DEFAULT_IDLE_SPIN.as_micros() as u64)]
+    pub r_spin_us: u64,
     /// Log level: error, warn, info, debug, trace.
     #[arg(long, env = "RMCP_LOG_LEVEL", default_value = "info")]
     pub log_level: String,
@@ -219,6 +235,9 @@ pub struct WorkerArgs {
     pub write_roots: Vec<PathBuf>,
     #[arg(long, default_value_t = 8 << 20)]
     pub max_reply_bytes: usize,
+    /// Microseconds R polls for the next call after one ends.
+    #[arg(long, default_value_t = 0)]
+    pub r_spin_us: u64,
     #[arg(long, default_value = "warn")]
     pub log_level: String,
 }
@@ -620,6 +639,7 @@ pub fn worker_config(args: &EngineArgs) -> Result<WorkerConfig, ConfigError> {
         )?,
         allow_weak_sandbox: args.allow_weak_sandbox,
         log_level: args.log_level.clone(),
+        r_spin: Duration::from_micros(args.r_spin_us),
         ..WorkerConfig::default()
     })
 }
@@ -637,6 +657,13 @@ pub fn engine_config(args: &EngineArgs) -> Result<EngineConfig, ConfigError> {
             setting: "RMCP_R_QUEUE / --r-queue",
             value: "0".into(),
             reason: "at least one job must be able to wait".into(),
+        });
+    }
+    if args.r_spin_us > 100_000 {
+        return Err(ConfigError::Invalid {
+            setting: "RMCP_R_SPIN_US / --r-spin-us",
+            value: args.r_spin_us.to_string(),
+            reason: "expected microseconds between 0 and 100000".into(),
         });
     }
     if let Some(vsize) = &args.r_max_vsize {
@@ -657,6 +684,7 @@ pub fn engine_config(args: &EngineArgs) -> Result<EngineConfig, ConfigError> {
         queue_capacity: args.r_queue,
         max_vsize: args.r_max_vsize.clone(),
         preload_packages: vec!["ggplot2".into(), "ragg".into()],
+        idle_spin: Duration::from_micros(args.r_spin_us),
         ..EngineConfig::default()
     })
 }

@@ -22,6 +22,13 @@ use rmcp_server::tools::ToolProvider;
 use rmcp_server::vfs::{Vfs, VfsConfig};
 use rmcp_server::worker::{FreeFormR, Pool, WorkerConfig};
 
+/// mimalloc instead of glibc's malloc for Rust's allocations (R keeps
+/// glibc's): requests, replies and JSON ⇄ R conversion allocate and free
+/// many small blocks across threads, where glibc's arenas cost the R thread
+/// and the HTTP workers measurably (`benches/results/`).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Exit code for unusable configuration.
 const EXIT_CONFIG: u8 = 2;
 

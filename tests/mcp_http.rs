@@ -165,6 +165,43 @@ async fn tool_call_streams_progress_then_result() {
     assert_eq!(last["result"]["isError"], false);
 }
 
+/// A call that outlives the server's short wait for quick answers opens
+/// its SSE reply with the priming event while it still runs, and the
+/// requests it sends the client travel on that stream: here it waits for
+/// the client's answer to an elicitation, which only that stream carries.
+#[tokio::test]
+async fn a_waiting_call_opens_its_stream_before_it_ends() {
+    let server = TestServer::start(None, None, |_| {}).await;
+    let mut client = Client::new(&server.url);
+    client.initialize(json!({"elicitation": {}})).await;
+    let body = json!({"jsonrpc": "2.0", "id": 11, "method": "tools/call",
+        "params": {"name": "test_elicitation", "arguments": {"message": "who?"}}});
+    let mut response = client.post(&body, BOTH).send().await.expect("post");
+    assert_eq!(response.headers()["content-type"], "text/event-stream");
+    let first = tokio::time::timeout(std::time::Duration::from_secs(20), response.chunk())
+        .await
+        .expect("the stream opens while the call waits")
+        .expect("stream")
+        .expect("a first chunk");
+    let mut buffer = String::from_utf8_lossy(&first).into_owned();
+    assert!(buffer.starts_with("id: "), "priming event first: {buffer}");
+    let request = wait_for_event(&mut response, &mut buffer, |m| {
+        m["method"] == "elicitation/create"
+    })
+    .await;
+    let answer = json!({"jsonrpc": "2.0", "id": request["id"], "result": {"action": "accept", "content": {"username": "ada", "email": "a@b.c"}}});
+    let accepted = client.post(&answer, BOTH).send().await.expect("reply");
+    assert_eq!(accepted.status(), 202);
+    let result = wait_for_event(&mut response, &mut buffer, |m| m["id"] == 11).await;
+    let text = result["result"]["content"][0]["text"]
+        .as_str()
+        .expect("text");
+    assert!(
+        text.contains("action=accept") && text.contains("ada"),
+        "{text}"
+    );
+}
+
 /// With a JSON reply, a tool's elicitation request goes out on the GET
 /// stream; the client's answer (POSTed back, 202) reaches the waiting call.
 /// DELETE then ends the session.

@@ -261,13 +261,30 @@ async fn post_stream(
     // The call starts here, on this worker, and runs to its first wait (a
     // tool call: its job queued for R). A spawned task would start only once
     // the runtime had woken another worker to take it, tens of microseconds
-    // on an idle core, before R could begin. The task carries on from there;
-    // its first poll registers its own waker.
+    // on an idle core, before R could begin.
     if futures::poll!(call.as_mut()).is_pending() {
-        state.tasks.spawn(call);
+        // A quick call is awaited here, in the connection's own task: R's
+        // reply wakes this task (not a spawned one that would then wake the
+        // connection's), and the head, the priming event, the response and
+        // the stream's end leave in one write instead of two. A call still
+        // running after `QUICK_CALL` goes on in its own task, as does any
+        // call whose client disconnects after the priming event: the stream
+        // stays resumable.
+        if tokio::time::timeout(QUICK_CALL, call.as_mut())
+            .await
+            .is_err()
+        {
+            state.tasks.spawn(call);
+        }
     }
     reply::sse(first, receiver)
 }
+
+/// How long a `POST`'s SSE stream waits for its call before sending its
+/// head and priming event on their own. Long enough for most catalog tools
+/// (well under a millisecond to a few); short enough that a long call's
+/// client holds a resumable event id almost at once.
+const QUICK_CALL: std::time::Duration = std::time::Duration::from_millis(10);
 
 /// Priming events go only to clients of 2025-11-25 or later, which know to
 /// ignore their empty data.

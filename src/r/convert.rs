@@ -123,7 +123,8 @@ pub(crate) fn to_r(_token: &RToken, value: &Value, tables: &[String]) -> Result<
             check_table(path, table)?;
         }
     }
-    // SAFETY: on the R thread (token) inside `protect`; `check_input` ran, so
+    // SAFETY: on the R thread (token) inside `protect`; `check_input` ran
+    // (`RHandle::eval` checks every call before queueing it), so
     // only allocation can fail, and that jumps to `protect`'s frame.
     unsafe { Ok(value_to_r(value, "", tables)) }
 }
@@ -667,6 +668,14 @@ unsafe fn char_to_string(element: SEXP) -> String {
     unsafe {
         let len = usize::try_from(LENGTH(element)).unwrap_or(0);
         let bytes = std::slice::from_raw_parts(R_CHAR(element).cast::<u8>(), len);
+        // Names and most values are ASCII: the same text in every
+        // encoding, so neither R's encoding flag nor the lossy decoder is
+        // needed.
+        if bytes.is_ascii() {
+            if let Ok(text) = std::str::from_utf8(bytes) {
+                return text.to_owned();
+            }
+        }
         if Rf_getCharCE(element) == cetype_t::CE_LATIN1 {
             bytes.iter().map(|&b| char::from(b)).collect()
         } else {

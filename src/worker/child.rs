@@ -54,6 +54,7 @@ pub const ALLOWED_ENV: &[&str] = &[
     "OMP_NUM_THREADS",
     "OPENBLAS_NUM_THREADS",
     "MKL_NUM_THREADS",
+    "MIMALLOC_ARENA_EAGER_COMMIT",
     "R_LIBS",
     "R_LIBS_SITE",
     "R_LIBS_USER",
@@ -272,6 +273,8 @@ fn serve(args: &WorkerArgs, channel: UnixStream, mut report: SandboxReport) -> E
         stack_size: 64 * 1024 * 1024,
         preload_packages: Vec::new(),
         host: Some(host),
+        // One session's calls, far apart: the worker's R sleeps at once.
+        idle_spin: Duration::from_micros(args.r_spin_us),
     }) {
         Ok(engine) => engine,
         Err(error) => {

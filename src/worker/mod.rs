@@ -85,6 +85,9 @@ pub struct WorkerConfig {
     pub grantable_roots: Vec<PathBuf>,
     /// Cap on a reply's value plus console output, in bytes.
     pub max_reply_bytes: usize,
+    /// How long a worker's R keeps polling for the session's next call
+    /// after one ends (the server's `RMCP_R_SPIN_US`).
+    pub r_spin: Duration,
     /// Log level of worker processes (their stderr goes to the server log).
     pub log_level: String,
     /// Run the parse-tree guard before free-form R. Only tests turn it off,
@@ -111,6 +114,7 @@ impl Default for WorkerConfig {
             write_roots: Vec::new(),
             grantable_roots: Vec::new(),
             max_reply_bytes: 8 << 20,
+            r_spin: crate::r::DEFAULT_IDLE_SPIN,
             log_level: "warn".into(),
             guard: true,
         }

@@ -91,6 +91,11 @@ pub fn worker_environment(config: &WorkerConfig, dir: &Path) -> Vec<(String, Str
         ("OMP_NUM_THREADS".to_string(), "1".to_string()),
         ("OPENBLAS_NUM_THREADS".to_string(), "1".to_string()),
         ("MKL_NUM_THREADS".to_string(), "1".to_string()),
+        // mimalloc (the binary's allocator) would map its first 1 GiB arena
+        // read-write at once, which RLIMIT_DATA counts in full: a worker
+        // capped at 1 GiB could then not even start R's thread. Reserved
+        // without access and committed as used, only what is used counts.
+        ("MIMALLOC_ARENA_EAGER_COMMIT".to_string(), "0".to_string()),
     ];
     let looks_like_locale = |value: &str| {
         value.len() <= 64
@@ -192,6 +197,7 @@ async fn start(
         .args(["--cpu-seconds", &config.cpu_seconds.to_string()])
         .args(["--max-file-mb", &config.max_file_mb.to_string()])
         .args(["--max-reply-bytes", &config.max_reply_bytes.to_string()])
+        .args(["--r-spin-us", &config.r_spin.as_micros().to_string()])
         .args(["--log-level", &config.log_level]);
     for root in &config.read_roots {
         command.arg("--read-root").arg(root);

@@ -178,6 +178,26 @@ impl SandboxReport {
             && self.seccomp
             && self.landlock == "fully_enforced"
     }
+
+    /// The layers [`is_complete`](Self::is_complete) finds missing, named
+    /// for an operator (empty when complete).
+    pub fn missing_layers(&self) -> Vec<String> {
+        let mut missing = Vec::new();
+        if self.landlock != "fully_enforced" {
+            missing.push(format!("landlock {}", self.landlock));
+        }
+        for (in_force, layer) in [
+            (self.seccomp, "seccomp"),
+            (self.rlimits, "rlimits"),
+            (self.no_new_privs, "no_new_privs"),
+            (self.env_scrubbed, "environment scrubbing"),
+        ] {
+            if !in_force {
+                missing.push(format!("{layer} off"));
+            }
+        }
+        missing
+    }
 }
 
 fn too_large(length: usize) -> io::Error {
@@ -258,6 +278,39 @@ pub async fn read_frame_async<T: for<'de> Deserialize<'de>>(
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn a_sandbox_report_names_each_missing_layer() {
+        let complete = SandboxReport {
+            env_scrubbed: true,
+            rlimits: true,
+            parent_death_signal: true,
+            no_new_privs: true,
+            landlock: "fully_enforced".into(),
+            landlock_abi: 7,
+            seccomp: true,
+            errors: Vec::new(),
+        };
+        assert!(complete.is_complete());
+        assert!(complete.missing_layers().is_empty());
+        let weak = SandboxReport {
+            env_scrubbed: false,
+            landlock: "partially_enforced".into(),
+            ..complete.clone()
+        };
+        assert!(!weak.is_complete());
+        assert_eq!(
+            weak.missing_layers(),
+            ["landlock partially_enforced", "environment scrubbing off"]
+        );
+        let bare = SandboxReport::default();
+        assert_eq!(
+            bare.missing_layers().len(),
+            5,
+            "{:?}",
+            bare.missing_layers()
+        );
+    }
 
     #[test]
     fn frames_round_trip_and_oversized_ones_are_refused() {

@@ -114,10 +114,8 @@ impl FreeFormR {
             return Ok(());
         }
         Err(format!(
-            "free-form R is disabled: the R sandbox is incomplete on this host (landlock: {}, seccomp: {}, rlimits: {}); the operator can start the server with --allow-weak-sandbox to accept a weaker sandbox. The catalog tools still work",
-            report.landlock,
-            if report.seccomp { "on" } else { "off" },
-            if report.rlimits { "on" } else { "off" },
+            "free-form R is disabled: the R sandbox is incomplete on this host ({}); the operator can start the server with --allow-weak-sandbox to accept a weaker sandbox. The catalog tools still work",
+            report.missing_layers().join(", "),
         ))
     }
 
