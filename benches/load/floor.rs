@@ -90,9 +90,20 @@ pub fn r_arguments(arguments: &Value, tables: &[&str]) -> String {
     format!("list({})", parts.join(", "))
 }
 
-/// Median time of one evaluation of `body` (R code using `args`, built by
-/// `setup`) in the warm engine: warm-up first, then up to `calls`
-/// iterations or about `budget` of R time, each timed inside R.
+/// R's time for one evaluation of `body` (R code using `args`, built by
+/// `setup`).
+#[derive(Debug, Clone, Copy)]
+pub struct RTime {
+    /// The median evaluation: what one call costs R, for latency.
+    pub median: Duration,
+    /// Total time over evaluations, back to back: what one R thread does per
+    /// call when it does nothing else, R's garbage collections included
+    /// (the median leaves them out), for throughput.
+    pub mean: Duration,
+}
+
+/// [`RTime`] of `body` in the warm engine: warm-up first, then up to
+/// `calls` iterations or about `budget` of R time, each timed inside R.
 ///
 /// With `gap`, R sleeps that long before each timed iteration, as the
 /// server's R does between the calls of one client: caches and branch
@@ -105,7 +116,7 @@ pub async fn time_in_r(
     calls: usize,
     budget: Duration,
     gap: Option<Duration>,
-) -> Result<Duration, String> {
+) -> Result<RTime, String> {
     let pause = gap.map_or(String::new(), |gap| {
         format!("Sys.sleep({}); ", gap.as_secs_f64())
     });
@@ -117,7 +128,7 @@ pub async fn time_in_r(
          while (n < {calls} && Sys.time() < limit) {{\n\
            {pause}t0 <- Sys.time(); f(); n <- n + 1L; t[n] <- as.numeric(Sys.time() - t0, units = \"secs\")\n\
          }}\n\
-         median(t[seq_len(n)])",
+         c(median(t[seq_len(n)]), mean(t[seq_len(n)]))",
         budget = budget.as_secs_f64()
     );
     let job = Job::eval(code).with_timeout(budget * 4 + Duration::from_secs(60));
@@ -125,9 +136,16 @@ pub async fn time_in_r(
         .eval(job)
         .await
         .map_err(|error| format!("R floor: {error}"))?;
-    reply
-        .value
-        .as_f64()
-        .map(Duration::from_secs_f64)
-        .ok_or_else(|| format!("R floor: unexpected value {}", reply.value))
+    let seconds = |index: usize| {
+        reply
+            .value
+            .get(index)
+            .and_then(Value::as_f64)
+            .filter(|value| value.is_finite() && *value >= 0.0)
+            .map(Duration::from_secs_f64)
+    };
+    match (seconds(0), seconds(1)) {
+        (Some(median), Some(mean)) => Ok(RTime { median, mean }),
+        _ => Err(format!("R floor: unexpected value {}", reply.value)),
+    }
 }

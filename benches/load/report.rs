@@ -35,6 +35,9 @@ pub struct Case {
     pub floor_code: Option<(String, String)>,
     /// R's own time for the same work (median), when it has R work.
     pub floor: Option<Duration>,
+    /// Its mean over back-to-back evaluations, garbage collections
+    /// included: 1 / this is what one R thread can do.
+    pub floor_mean: Option<Duration>,
     /// The same, with R idle for 1 ms before each timed evaluation (as
     /// between the calls of one client).
     pub floor_after_idle: Option<Duration>,
@@ -57,6 +60,7 @@ impl Case {
             call,
             floor_code,
             floor: None,
+            floor_mean: None,
             floor_after_idle: None,
             plot,
             catalog: false,
@@ -210,7 +214,9 @@ pub fn render(
          are serialized once and their replies checked for their id and error flags, not parsed, \
          so the client adds little idle time between calls. The R floor is \
          the same R work (`rmcp_run_tool(request)`, or the expression) timed inside a warm R, \
-         back to back; the idle floor times it after R slept 1 ms, as the server's R does \
+         back to back: its median is the latency floor, and its mean (R's garbage collections \
+         included, which the median leaves out) is what one R thread does per call, the \
+         ceiling for throughput; the idle floor times it after R slept 1 ms, as the server's R does \
          between one client's calls (cold caches make the same work up to twice as slow). Each \
          case's floors are timed in the bench's own R just before rmcp-server's runs of it. \
          rmcp-server runs with `--rate-limit 0` (the default 50/s per client would throttle the \
@@ -351,7 +357,7 @@ fn latency_table(out: &mut String, cases: &[Case], reference: &ServerReport, slo
             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
         );
     } else {
-        let _ = writeln!(out, "| call | rmcp-server p50 | p95 | p99 | calls/s | % of one R thread (1 / floor) | R thread busy (its CPU per call; catalog tools) | reference p50 | p95 | p99 | calls/s | throughput ÷ reference |");
+        let _ = writeln!(out, "| call | rmcp-server p50 | p95 | p99 | calls/s | R floor mean (back to back) | % of one R thread (1 / floor mean) | R thread in jobs (share of the run; per job; catalog tools) | reference p50 | p95 | p99 | calls/s | throughput ÷ reference |");
         let _ = writeln!(
             out,
             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
@@ -387,20 +393,23 @@ fn latency_table(out: &mut String, cases: &[Case], reference: &ServerReport, slo
         } else {
             let ours_rate = measured(ours).map(Measured::throughput);
             let theirs_rate = measured(theirs).map(Measured::throughput);
-            let ceiling = match (ours_rate, case.floor) {
+            let ceiling = match (ours_rate, case.floor_mean) {
                 (Some(rate), Some(floor)) => {
                     format!("{:.0} %", 100.0 * rate * floor.as_secs_f64())
                 }
                 _ => "–".into(),
             };
+            let floor_mean = case.floor_mean.map_or("–".into(), ms);
             let busy = match measured(ours) {
-                Some(m) if case.catalog && !m.latencies.is_empty() => m.r_thread_cpu.map(|cpu| {
-                    format!(
-                        "{:.0} % ({:.3} ms)",
-                        100.0 * cpu.as_secs_f64() / m.wall.as_secs_f64().max(1e-9),
-                        cpu.as_secs_f64() * 1e3 / m.latencies.len() as f64
-                    )
-                }),
+                Some(m) if case.catalog && !m.latencies.is_empty() => {
+                    m.r_busy.filter(|(_, jobs)| *jobs > 0).map(|(busy, jobs)| {
+                        format!(
+                            "{:.0} % ({:.3} ms)",
+                            100.0 * busy.as_secs_f64() / m.wall.as_secs_f64().max(1e-9),
+                            busy.as_secs_f64() * 1e3 / jobs as f64
+                        )
+                    })
+                }
                 _ => None,
             }
             .unwrap_or_else(|| "–".into());
@@ -411,7 +420,7 @@ fn latency_table(out: &mut String, cases: &[Case], reference: &ServerReport, slo
             };
             let _ = writeln!(
                 out,
-                "| {} | {ours_cells} | {} | {ceiling} | {busy} | {theirs_cells} | {} | {ratio} |",
+                "| {} | {ours_cells} | {} | {floor_mean} | {ceiling} | {busy} | {theirs_cells} | {} | {ratio} |",
                 case.label,
                 rate_cell(ours_rate),
                 rate_cell(theirs_rate)
@@ -584,10 +593,10 @@ fn targets_table(out: &mut String, cases: &[Case], ours: &ServerReport, referenc
     }
     for case in cases.iter().filter(|case| case.is_tool()) {
         let name = case.tool_name().unwrap_or("");
-        if let (Some(m), Some(floor)) = (measured(&case.ours[1]), case.floor) {
+        if let (Some(m), Some(floor)) = (measured(&case.ours[1]), case.floor_mean) {
             let share = m.throughput() * floor.as_secs_f64();
             row(
-                "throughput at concurrency 8 ≥ 80 % of one R thread (1 / floor)",
+                "throughput at concurrency 8 ≥ 80 % of one R thread (1 / mean floor)",
                 name,
                 format!(
                     "{:.0} of {:.0} calls/s = {:.0} %",

@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+use super::http::get_once;
 use super::mcp::{CallError, Session};
 use super::process::tree_memory;
 
@@ -69,9 +70,12 @@ pub struct Measured {
     /// process tree during the run.
     pub peak_rss: u64,
     pub peak_pss: u64,
-    /// CPU time the server's R thread (thread name `rmcp-r`) spent during
-    /// the run, when the server has one.
-    pub r_thread_cpu: Option<Duration>,
+    /// Time the server's R thread spent in jobs during the run, and how
+    /// many jobs it finished (`rmcp_r_busy_seconds_total` and
+    /// `rmcp_r_jobs_done_total` on `/metrics`), when the server has them.
+    /// Not the thread's CPU time: that also counts its polling for the next
+    /// job (`RMCP_R_SPIN_US`).
+    pub r_busy: Option<(Duration, u64)>,
 }
 
 impl Measured {
@@ -168,16 +172,21 @@ pub fn run(address: SocketAddr, pid: u32, call: &Call, budget: Budget) -> Result
             }
         }));
     }
-    let r_before = thread_cpu(pid, "rmcp-r");
+    let r_before = r_busy(address);
     barrier.wait();
     let started = Instant::now();
     for worker in workers {
         let _ = worker.join();
     }
     let wall = started.elapsed();
-    let r_thread_cpu = thread_cpu(pid, "rmcp-r")
+    let r_busy = r_busy(address)
         .zip(r_before)
-        .map(|(after, before)| after.saturating_sub(before));
+        .map(|((busy, jobs), (busy_before, jobs_before))| {
+            (
+                Duration::from_secs_f64((busy - busy_before).max(0.0)),
+                jobs.saturating_sub(jobs_before),
+            )
+        });
     done.store(true, Ordering::Relaxed);
     let _ = sampler.join();
     let (mut latencies, errors, first_error) =
@@ -190,34 +199,24 @@ pub fn run(address: SocketAddr, pid: u32, call: &Call, budget: Budget) -> Result
         wall,
         peak_rss: peak.load(Ordering::Relaxed) as u64,
         peak_pss: peak_pss.load(Ordering::Relaxed) as u64,
-        r_thread_cpu,
+        r_busy,
     })
 }
 
-/// CPU time (user + system) of the threads named `name` in process `pid`,
-/// from `/proc/<pid>/task/*/stat` (10 ms resolution). Threads R itself starts
-/// (OpenMP's) inherit the R thread's name and are counted with it.
-fn thread_cpu(pid: u32, name: &str) -> Option<Duration> {
-    let mut total = None;
-    for task in std::fs::read_dir(format!("/proc/{pid}/task"))
-        .ok()?
-        .flatten()
-    {
-        let Ok(stat) = std::fs::read_to_string(task.path().join("stat")) else {
-            continue;
-        };
-        let (Some(open), Some(close)) = (stat.find('('), stat.rfind(')')) else {
-            continue;
-        };
-        if &stat[open + 1..close] != name {
-            continue;
-        }
-        // Fields after the name: state is field 3; utime and stime are 14, 15.
-        let fields: Vec<&str> = stat[close + 1..].split_whitespace().collect();
-        let ticks = |i: usize| fields.get(i - 3).and_then(|f| f.parse::<u64>().ok());
-        if let (Some(user), Some(system)) = (ticks(14), ticks(15)) {
-            *total.get_or_insert(0) += user + system;
-        }
+/// Seconds the server's R spent in jobs, and jobs done, from its
+/// `/metrics` (`None` for a server without them, like the reference).
+fn r_busy(address: SocketAddr) -> Option<(f64, u64)> {
+    let response = get_once(address, "/metrics", Duration::from_secs(10)).ok()?;
+    if response.status != 200 {
+        return None;
     }
-    total.map(|ticks| Duration::from_millis(ticks * 10))
+    let text = String::from_utf8_lossy(&response.body);
+    let value = |name: &str| {
+        text.lines()
+            .find_map(|line| line.strip_prefix(name)?.strip_prefix(' '))
+            .and_then(|value| value.trim().parse::<f64>().ok())
+    };
+    let busy = value("rmcp_r_busy_seconds_total")?;
+    let jobs = value("rmcp_r_jobs_done_total")?;
+    Some((busy, jobs as u64))
 }
