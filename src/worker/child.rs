@@ -273,7 +273,8 @@ fn serve(args: &WorkerArgs, channel: UnixStream, mut report: SandboxReport) -> E
         stack_size: 64 * 1024 * 1024,
         preload_packages: Vec::new(),
         host: Some(host),
-        // One session's calls, far apart: the worker's R sleeps at once.
+        // The server's RMCP_R_SPIN_US: a session's back-to-back calls find
+        // this R awake.
         idle_spin: Duration::from_micros(args.r_spin_us),
     }) {
         Ok(engine) => engine,
