@@ -260,8 +260,16 @@ where
             started.elapsed().as_secs_f64() * 1e3
         );
     };
-    match info.answered.take() {
-        Some(answered) if log::log_enabled!(log::Level::Info) => {
+    // A call still running is logged by a task once it ends. Most are
+    // already answered here (quick calls are awaited before their stream is
+    // returned): they are logged at once, without a task whose spawning
+    // would wake an idle worker thread.
+    let running = info
+        .answered
+        .take()
+        .filter(|_| log::log_enabled!(log::Level::Info));
+    match running.map(|mut answered| (answered.try_recv(), answered)) {
+        Some((Err(tokio::sync::oneshot::error::TryRecvError::Empty), answered)) => {
             tokio::spawn(async move {
                 let _ = answered.await;
                 log();
@@ -426,6 +434,10 @@ pub async fn serve(
     if let Err(error) = socket2::SockRef::from(&listener).set_tcp_nodelay(true) {
         log::warn!("could not set TCP_NODELAY on the listener: {error}");
     }
+    // Off the accept path: the first gzip `tools/list` then finds its
+    // answer compressed.
+    let mcp = state.mcp.clone();
+    drop(tokio::task::spawn_blocking(move || mcp.prepare_gzip()));
     let sweeper = tokio::spawn(sweep(state.clone()));
     let signal = {
         let state = state.clone();

@@ -245,9 +245,13 @@ impl Outgoing {
 /// A result serialized once (the first page of `tools/list`), and that text
 /// deflated once for HTTP clients that accept gzip: a response to any id is
 /// then written, or compressed, without touching the large part again.
+///
+/// The deflation (a few milliseconds) happens on the first gzip answer or
+/// [`prepare_gzip`](Self::prepare_gzip), so a transport that never
+/// compresses (stdio) never pays for it.
 pub struct CachedResult {
     json: String,
-    deflated: Deflated,
+    deflated: std::sync::OnceLock<Deflated>,
 }
 
 impl std::fmt::Debug for CachedResult {
@@ -255,15 +259,31 @@ impl std::fmt::Debug for CachedResult {
         formatter
             .debug_struct("CachedResult")
             .field("bytes", &self.json.len())
-            .field("deflated_bytes", &self.deflated.compressed_len())
+            .field(
+                "deflated_bytes",
+                &self.deflated.get().map(Deflated::compressed_len),
+            )
             .finish()
     }
 }
 
 impl CachedResult {
     pub fn new(json: String) -> CachedResult {
-        let deflated = Deflated::new(json.as_bytes());
-        CachedResult { json, deflated }
+        CachedResult {
+            json,
+            deflated: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// Deflates the text now (once), so the first gzip answer does not wait
+    /// for it.
+    pub fn prepare_gzip(&self) {
+        self.deflated();
+    }
+
+    fn deflated(&self) -> &Deflated {
+        self.deflated
+            .get_or_init(|| Deflated::new(self.json.as_bytes()))
     }
 
     /// The whole response to request `id`.
@@ -278,7 +298,7 @@ impl CachedResult {
 
     /// The whole response to request `id`, as one gzip member.
     pub fn response_gzip(&self, id: &RequestId) -> Vec<u8> {
-        gzip::splice(response_prefix(id).as_bytes(), &self.deflated, b"}")
+        gzip::splice(response_prefix(id).as_bytes(), self.deflated(), b"}")
     }
 }
 
@@ -346,5 +366,26 @@ mod tests {
             decode(b"{").expect_err("bad json").error.code,
             code::PARSE_ERROR
         );
+    }
+
+    /// The cached answer deflates only when a gzip answer is first wanted
+    /// (stdio never compresses), and the compressed and plain answers carry
+    /// the same text for each id.
+    #[test]
+    fn a_cached_result_deflates_on_first_use() {
+        use std::io::Read as _;
+        let cached = CachedResult::new(r#"{"tools":[{"name":"ping"}]}"#.repeat(50));
+        let id = RequestId::Number(7);
+        let plain = cached.response_text(&id);
+        assert!(cached.deflated.get().is_none(), "deflated before any use");
+        for _ in 0..2 {
+            let mut inflated = String::new();
+            flate2::read::GzDecoder::new(cached.response_gzip(&id).as_slice())
+                .read_to_string(&mut inflated)
+                .expect("one valid gzip member");
+            assert_eq!(inflated, plain);
+            assert!(cached.deflated.get().is_some());
+        }
+        assert!(plain.starts_with(r#"{"jsonrpc":"2.0","id":7,"result":{"tools""#));
     }
 }

@@ -96,10 +96,10 @@ struct Inner {
     metrics: Arc<Metrics>,
     /// Sends resource notifications to the initialized sessions.
     notifier: Arc<notify::Notifier>,
-    /// The first page of `tools/list`, serialized (and deflated, for HTTP
-    /// clients that accept gzip) once here: the tools never change while the
-    /// server runs, and building ~90 KB of schemas per call was most of that
-    /// method's cost.
+    /// The first page of `tools/list`, serialized once here (and deflated
+    /// once, for HTTP clients that accept gzip): the tools never change while
+    /// the server runs, and building ~90 KB of schemas per call was most of
+    /// that method's cost.
     first_tools_page: Arc<jsonrpc::CachedResult>,
 }
 
@@ -130,6 +130,13 @@ impl McpServer {
     /// Number of tools advertised.
     pub fn tool_count(&self) -> usize {
         self.inner.tools.len()
+    }
+
+    /// Compresses the cached answers HTTP clients may ask for gzipped
+    /// (`tools/list`'s first page) now rather than on the first such call.
+    /// Only HTTP transports compress; stdio never needs this.
+    pub fn prepare_gzip(&self) {
+        self.inner.first_tools_page.prepare_gzip();
     }
 
     pub fn metrics(&self) -> &Arc<Metrics> {

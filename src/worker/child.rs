@@ -310,7 +310,8 @@ fn serve(args: &WorkerArgs, channel: UnixStream, mut report: SandboxReport) -> E
     if executor.is_err() {
         return ExitCode::from(1);
     }
-    let mut reader = channel;
+    // A frame's length and body arrive together: one read takes both.
+    let mut reader = std::io::BufReader::with_capacity(64 * 1024, channel);
     loop {
         match protocol::read_frame::<ToWorker>(&mut reader) {
             Ok(Some(ToWorker::Request {
