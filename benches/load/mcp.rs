@@ -2,7 +2,8 @@
 //! then JSON-RPC requests whose answer may come as a JSON body or on an SSE
 //! stream (both servers pick; the client accepts both, as real clients do).
 //! Like httpx (the Python SDK's client) and `fetch`, it accepts gzip bodies
-//! and inflates them once the response has been read.
+//! and inflates them once the response has been read. A session ends with
+//! `DELETE /mcp` when it is dropped, as the SDK clients end theirs.
 
 use std::io::Read as _;
 use std::net::SocketAddr;
@@ -172,6 +173,29 @@ impl Session {
             )));
         }
         Ok(result)
+    }
+}
+
+impl Session {
+    /// Ends the session with `DELETE /mcp`, as the SDK clients do when they
+    /// close: the server frees what the session held (its free-form R
+    /// worker) now, not when the session would expire idle. Best effort: a
+    /// server that refuses it is left to expire the session.
+    fn end(&mut self) {
+        let Some(id) = self.session_id.take() else {
+            return;
+        };
+        let headers = [
+            ("mcp-session-id", id.as_str()),
+            ("mcp-protocol-version", self.protocol.as_str()),
+        ];
+        let _ = self.connection.request("DELETE", "/mcp", &headers, b"");
+    }
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        self.end();
     }
 }
 

@@ -432,7 +432,7 @@ fn latency_table(out: &mut String, cases: &[Case], reference: &ServerReport, slo
 
 fn process_table(out: &mut String, ours: &ServerReport, reference: &ServerReport) {
     let _ = writeln!(out, "### Process\n");
-    let _ = writeln!(out, "Memory is that of the server and every process it started (rmcp-server: its sandboxed R workers, one per session that ran free-form R plus a warm spare; the reference: R per call). RSS counts pages the processes share (libR, R packages) once per process; PSS splits them between the processes. Cold start: median (worst) of {} starts for rmcp-server, {} for the reference.\n", ours.cold_starts.len(), reference.cold_starts.len());
+    let _ = writeln!(out, "Memory is that of the server and every process it started (rmcp-server: its sandboxed R workers, one per open session that ran free-form R plus a warm spare; the reference: R per call). The bench's clients end their sessions with `DELETE /mcp` after each run, as the SDK clients do when they close, so \"idle after the load\" is what a server keeps once its clients are gone. RSS counts pages the processes share (libR, R packages) once per process; PSS splits them between the processes. Cold start: median (worst) of {} starts for rmcp-server, {} for the reference.\n", ours.cold_starts.len(), reference.cold_starts.len());
     let _ = writeln!(
         out,
         "| | rmcp-server | reference | reference ÷ rmcp-server |"
