@@ -165,6 +165,40 @@ async fn tool_call_streams_progress_then_result() {
     assert_eq!(last["result"]["isError"], false);
 }
 
+/// A tool call that finishes at once with nothing but its result goes back
+/// as a plain JSON body to a client that takes both kinds of answer; a
+/// client that takes only event streams gets the same answer on one, after
+/// its priming event.
+#[tokio::test]
+async fn a_quick_tool_call_is_answered_as_json_when_the_client_takes_it() {
+    let server = TestServer::start(None, None, |_| {}).await;
+    let mut client = Client::new(&server.url);
+    client.initialize(json!({})).await;
+    let call = |id: i64| {
+        json!({"jsonrpc": "2.0", "id": id, "method": "tools/call",
+            "params": {"name": "test_simple_text", "arguments": {}}})
+    };
+    let response = client.post(&call(21), BOTH).send().await.expect("post");
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["content-type"], "application/json");
+    let plain: Value = response.json().await.expect("one JSON message");
+    assert_eq!(plain["id"], 21);
+    assert_eq!(plain["result"]["isError"], false);
+
+    let response = client
+        .post(&call(22), "text/event-stream")
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(response.headers()["content-type"], "text/event-stream");
+    let text = response.text().await.expect("body");
+    assert!(text.starts_with("id: "), "priming event first: {text}");
+    let messages = sse_messages(&text);
+    assert_eq!(messages.len(), 1, "{text}");
+    assert_eq!(messages[0]["id"], 22);
+    assert_eq!(messages[0]["result"], plain["result"]);
+}
+
 /// A call that outlives the server's short wait for quick answers opens
 /// its SSE reply with the priming event while it still runs, and the
 /// requests it sends the client travel on that stream: here it waits for

@@ -42,12 +42,15 @@ const PHASE_DEADLINE: Duration = Duration::from_secs(75);
 const MAX_BODY: u64 = 64 * 1024;
 /// What this process (server, in-process R, clients) may grow between the
 /// end of the warm-up and the end of the soak proper. Measured: 2 to 3 MiB
-/// (R's heap settling, allocator arenas, finished event streams kept five
-/// minutes for resumption). The bound leaves about eight times that, and a
+/// (R's heap settling, allocator arenas, finished event streams kept for
+/// resumption: at most 64 a session). The bound leaves about eight times that, and a
 /// leak of 9 KiB per call (about a request body and its reply) crosses it.
 const RSS_GROWTH_BOUND_KIB: i64 = 24 * 1024;
 
 const BOTH: &str = "application/json, text/event-stream";
+/// A client that takes only event streams: every answer comes on one, even a
+/// quick one the server would otherwise send as a plain JSON body.
+const STREAM_ONLY: &str = "text/event-stream";
 
 /// The soak server: catalog plus free-form R, no conformance fixtures.
 struct Server {
@@ -386,7 +389,8 @@ impl Session {
         }
     }
 
-    /// A tools/call answered as JSON (or, with `stream`, on an event stream);
+    /// A tools/call answered as JSON (or, with `stream`, as the server
+    /// picks: a plain JSON body for a quick answer, else an event stream);
     /// returns the JSON-RPC response, checked to answer request `id`.
     async fn call(
         &mut self,
@@ -408,7 +412,7 @@ impl Session {
             ));
             return None;
         }
-        let reply = if stream {
+        let reply = if stream && !text.trim_start().starts_with('{') {
             sse_messages(&text)
                 .into_iter()
                 .find(|m| m.get("id").is_some())
@@ -641,16 +645,17 @@ impl Session {
         }
     }
 
-    /// Starts a call on an event stream, cancels it once the stream is open,
-    /// and reads the answer: the right result (it won the race) or an
-    /// isError result saying it was cancelled.
+    /// Starts a call on an event stream (asked for alone, so even a quick
+    /// answer streams), cancels it once the stream is open, and reads the
+    /// answer: the right result (it won the race) or an isError result
+    /// saying it was cancelled.
     async fn cancel_in_flight(&mut self, op: usize, tally: &mut Tally) {
         tally.faults += 1;
         let id = self.id();
         let (data, expect) = self.line(op);
         let body = json!({"jsonrpc": "2.0", "id": id, "method": "tools/call",
             "params": {"name": "linear_model", "arguments": {"data": data, "formula": "y ~ x"}}});
-        let mut response = match self.request(body.to_string(), BOTH).send().await {
+        let mut response = match self.request(body.to_string(), STREAM_ONLY).send().await {
             Ok(response) => response,
             Err(error) => return tally.fail(format!("cancel target not sent: {error}")),
         };
@@ -690,16 +695,17 @@ impl Session {
         }
     }
 
-    /// Starts a call on an event stream, hangs up after the first bytes, then
-    /// resumes the stream with Last-Event-ID and must get the right answer:
-    /// a dropped connection neither cancels nor loses the call.
+    /// Starts a call on an event stream (asked for alone, so even a quick
+    /// answer streams), hangs up after the first bytes, then resumes the
+    /// stream with Last-Event-ID and must get the right answer: a dropped
+    /// connection neither cancels nor loses the call.
     async fn disconnect_then_resume(&mut self, op: usize, tally: &mut Tally) {
         tally.faults += 1;
         let id = self.id();
         let (data, expect) = self.column(op);
         let body = json!({"jsonrpc": "2.0", "id": id, "method": "tools/call",
             "params": {"name": "summary_stats", "arguments": {"data": data}}});
-        let mut response = match self.request(body.to_string(), BOTH).send().await {
+        let mut response = match self.request(body.to_string(), STREAM_ONLY).send().await {
             Ok(response) => response,
             Err(error) => return tally.fail(format!("disconnect target not sent: {error}")),
         };

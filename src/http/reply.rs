@@ -22,6 +22,16 @@ pub fn json(status: StatusCode, body: &Value) -> Response {
     warp::reply::with_status(warp::reply::json(body), status).into_response()
 }
 
+/// A JSON body already serialized (a JSON-RPC message), status 200.
+pub fn json_text(text: &str) -> Response {
+    let mut response = Response::new(Bytes::copy_from_slice(text.as_bytes()).into());
+    response.headers_mut().insert(
+        warp::http::header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    response
+}
+
 /// The response to request `id` whose result was serialized once: gzip
 /// when the client accepts it (~90 KB of tool schemas become ~14 KB), else
 /// the text as is.

@@ -17,7 +17,7 @@ use super::reply;
 use super::{AppState, RequestInfo};
 use crate::mcp::jsonrpc::{self, code, Message, Outgoing};
 use crate::mcp::session::{Session, SessionKind};
-use crate::mcp::stream::{EventId, HubSink, Outbound};
+use crate::mcp::stream::{EventId, HubSink, Outbound, StreamEvent};
 use crate::mcp::SUPPORTED_VERSIONS;
 
 fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
@@ -181,7 +181,7 @@ pub async fn post(
     if stream_reply {
         let (done, answered) = tokio::sync::oneshot::channel();
         info.answered = Some(answered);
-        let response = post_stream(state, Arc::clone(&session), message, done).await;
+        let response = post_stream(state, Arc::clone(&session), message, done, accepts_json).await;
         if is_initialize {
             return reply::with_header(response, "mcp-session-id", &session.id);
         }
@@ -217,6 +217,11 @@ pub async fn post(
 /// runs in a task, so a dropped connection does not cancel it; the client
 /// can resume the stream with `Last-Event-ID`.
 ///
+/// A call answered within `QUICK_CALL` with nothing but its response goes
+/// back as a plain JSON body when the client takes one (`json_ok`): the
+/// same message without a priming event, event ids or chunked framing, and
+/// nothing kept for a resume that cannot happen.
+///
 /// `done` is dropped when the answer has been sent (the access log waits
 /// for it).
 async fn post_stream(
@@ -224,10 +229,11 @@ async fn post_stream(
     session: Arc<Session>,
     message: Message,
     done: tokio::sync::oneshot::Sender<()>,
+    json_ok: bool,
 ) -> Response {
     let hub = Arc::clone(&session.streams);
     let stream = hub.open();
-    let (sender, receiver) = mpsc::unbounded_channel();
+    let (sender, mut receiver) = mpsc::unbounded_channel();
     hub.attach(stream, None, sender);
     let sink: Outbound = Arc::new(HubSink {
         hub: Arc::clone(&hub),
@@ -265,19 +271,35 @@ async fn post_stream(
     if futures::poll!(call.as_mut()).is_pending() {
         // A quick call is awaited here, in the connection's own task: R's
         // reply wakes this task (not a spawned one that would then wake the
-        // connection's), and the head, the priming event, the response and
-        // the stream's end leave in one write instead of two. A call still
-        // running after `QUICK_CALL` goes on in its own task, as does any
-        // call whose client disconnects after the priming event: the stream
-        // stays resumable.
+        // connection's), and its whole answer leaves in one write. A call
+        // still running after `QUICK_CALL` goes on in its own task, as does
+        // any call whose client disconnects after the priming event: the
+        // stream stays resumable.
         if tokio::time::timeout(QUICK_CALL, call.as_mut())
             .await
             .is_err()
         {
             state.tasks.spawn(call);
+            return reply::sse(first, receiver);
         }
     }
-    reply::sse(first, receiver)
+    // The call is over and its stream finished: everything it sent is in
+    // `receiver`.
+    let mut messages = Vec::new();
+    while let Ok(event) = receiver.try_recv() {
+        if let StreamEvent::Message { id, data } = event {
+            messages.push((id, data));
+        }
+    }
+    if let ([(_, response)], true) = (messages.as_slice(), json_ok) {
+        session.streams.discard(stream);
+        return reply::json_text(response);
+    }
+    let (sender, replay) = mpsc::unbounded_channel();
+    for (id, data) in messages {
+        let _ = sender.send(StreamEvent::Message { id, data });
+    }
+    reply::sse(first, replay)
 }
 
 /// How long a `POST`'s SSE stream waits for its call before sending its

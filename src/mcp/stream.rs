@@ -73,6 +73,12 @@ pub enum StreamEvent {
 const MAX_EVENTS_KEPT: usize = 512;
 /// How long a finished stream stays resumable.
 const FINISHED_RETENTION: Duration = Duration::from_secs(300);
+/// At most this many finished streams, and this many bytes of their
+/// messages, are kept per session (the oldest go first; the newest stays even
+/// when it alone is larger). Without a bound a busy session would hold every
+/// answer of the last five minutes: at a thousand calls a second, gigabytes.
+const FINISHED_KEPT: usize = 64;
+const FINISHED_BYTES: usize = 4 << 20;
 
 struct StreamLog {
     events: VecDeque<(u64, Arc<str>)>,
@@ -94,14 +100,37 @@ impl StreamLog {
 
 /// The resumable streams of one session.
 pub struct StreamHub {
-    streams: Mutex<HashMap<u64, StreamLog>>,
+    streams: Mutex<Streams>,
     next_stream: AtomicU64,
+}
+
+#[derive(Default)]
+struct Streams {
+    logs: HashMap<u64, StreamLog>,
+    /// Finished streams still kept, oldest first, with their messages' size.
+    finished: VecDeque<(u64, usize)>,
+    finished_bytes: usize,
+}
+
+impl Streams {
+    /// Forgets the oldest finished streams past [`FINISHED_KEPT`] or
+    /// [`FINISHED_BYTES`], always keeping the newest.
+    fn bound_finished(&mut self) {
+        while self.finished.len() > 1
+            && (self.finished.len() > FINISHED_KEPT || self.finished_bytes > FINISHED_BYTES)
+        {
+            if let Some((stream, bytes)) = self.finished.pop_front() {
+                self.finished_bytes -= bytes;
+                self.logs.remove(&stream);
+            }
+        }
+    }
 }
 
 impl Default for StreamHub {
     fn default() -> Self {
-        let mut streams = HashMap::new();
-        streams.insert(0, StreamLog::new());
+        let mut streams = Streams::default();
+        streams.logs.insert(0, StreamLog::new());
         StreamHub {
             streams: Mutex::new(streams),
             next_stream: AtomicU64::new(1),
@@ -131,7 +160,7 @@ impl EventId {
 }
 
 impl StreamHub {
-    fn lock(&self) -> MutexGuard<'_, HashMap<u64, StreamLog>> {
+    fn lock(&self) -> MutexGuard<'_, Streams> {
         // A panic while holding the lock leaves plain data behind; keep going.
         self.streams
             .lock()
@@ -141,7 +170,7 @@ impl StreamHub {
     /// Opens a new stream for one request.
     pub fn open(&self) -> u64 {
         let stream = self.next_stream.fetch_add(1, Ordering::Relaxed);
-        self.lock().insert(stream, StreamLog::new());
+        self.lock().logs.insert(stream, StreamLog::new());
         stream
     }
 
@@ -149,7 +178,7 @@ impl StreamHub {
     pub fn push(&self, stream: u64, message: &Value) -> bool {
         let data: Arc<str> = Arc::from(message.to_string());
         let mut streams = self.lock();
-        let Some(log) = streams.get_mut(&stream) else {
+        let Some(log) = streams.logs.get_mut(&stream) else {
             return false;
         };
         let sequence = log.next_sequence;
@@ -174,6 +203,7 @@ impl StreamHub {
     /// Whether `stream` has a live subscriber.
     pub fn has_subscriber(&self, stream: u64) -> bool {
         self.lock()
+            .logs
             .get(&stream)
             .and_then(|log| log.subscriber.as_ref())
             .is_some_and(|subscriber| !subscriber.is_closed())
@@ -181,17 +211,40 @@ impl StreamHub {
 
     /// Drops the subscriber of `stream` (its connection ends; the log stays).
     pub fn detach(&self, stream: u64) {
-        if let Some(log) = self.lock().get_mut(&stream) {
+        if let Some(log) = self.lock().logs.get_mut(&stream) {
             log.subscriber = None;
         }
     }
 
     /// Marks `stream` complete: its subscriber's connection ends once it has
-    /// the last message, and it stays resumable for a while.
+    /// the last message, and it stays resumable for a while (among the
+    /// session's most recent finished streams).
     pub fn finish(&self, stream: u64) {
-        if let Some(log) = self.lock().get_mut(&stream) {
-            log.subscriber = None;
-            log.finished_at = Some(Instant::now());
+        let mut streams = self.lock();
+        let Some(log) = streams.logs.get_mut(&stream) else {
+            return;
+        };
+        if log.finished_at.is_some() {
+            return;
+        }
+        log.subscriber = None;
+        log.finished_at = Some(Instant::now());
+        let bytes = log.events.iter().map(|(_, data)| data.len()).sum();
+        streams.finished.push_back((stream, bytes));
+        streams.finished_bytes += bytes;
+        streams.bound_finished();
+    }
+
+    /// Forgets `stream` at once: its answer went out whole in a plain HTTP
+    /// body, which has nothing to resume.
+    pub fn discard(&self, stream: u64) {
+        let mut streams = self.lock();
+        if streams.logs.remove(&stream).is_some() {
+            if let Some(at) = streams.finished.iter().position(|(s, _)| *s == stream) {
+                if let Some((_, bytes)) = streams.finished.remove(at) {
+                    streams.finished_bytes -= bytes;
+                }
+            }
         }
     }
 
@@ -206,7 +259,7 @@ impl StreamHub {
         subscriber: mpsc::UnboundedSender<StreamEvent>,
     ) -> Option<u64> {
         let mut streams = self.lock();
-        let log = streams.get_mut(&stream)?;
+        let log = streams.logs.get_mut(&stream)?;
         if let Some(after) = after {
             for (sequence, data) in log.events.iter().filter(|(s, _)| *s > after) {
                 let id = EventId {
@@ -232,7 +285,12 @@ impl StreamHub {
     /// stream still has a subscriber.
     pub fn maintain(&self) -> bool {
         let mut streams = self.lock();
-        streams.retain(|_, log| {
+        let Streams {
+            logs,
+            finished,
+            finished_bytes,
+        } = &mut *streams;
+        logs.retain(|_, log| {
             if let Some(subscriber) = &log.subscriber {
                 if subscriber.send(StreamEvent::KeepAlive).is_err() {
                     log.subscriber = None;
@@ -241,12 +299,19 @@ impl StreamHub {
             log.finished_at
                 .is_none_or(|finished| finished.elapsed() < FINISHED_RETENTION)
         });
-        streams.get(&0).is_some_and(|log| log.subscriber.is_some())
+        finished.retain(|(stream, bytes)| {
+            let kept = logs.contains_key(stream);
+            if !kept {
+                *finished_bytes -= bytes;
+            }
+            kept
+        });
+        logs.get(&0).is_some_and(|log| log.subscriber.is_some())
     }
 
     /// Ends every connection (the session is closing).
     pub fn close_all(&self) {
-        for log in self.lock().values_mut() {
+        for log in self.lock().logs.values_mut() {
             log.subscriber = None;
         }
     }
@@ -313,6 +378,56 @@ mod tests {
         }
         // finished: the connection ends after the replay
         assert!(second_rx.try_recv().is_err());
+    }
+
+    /// A session keeps only its most recent finished streams, by count and
+    /// by size, and always the newest; a discarded stream is gone at once.
+    #[test]
+    fn finished_streams_are_kept_within_bounds() {
+        let hub = StreamHub::default();
+        let streams: Vec<u64> = (0..FINISHED_KEPT + 10)
+            .map(|n| {
+                let stream = hub.open();
+                hub.push(stream, &json!({"n": n}));
+                hub.finish(stream);
+                stream
+            })
+            .collect();
+        let resumable = |stream: u64| {
+            let (sender, _receiver) = mpsc::unbounded_channel();
+            hub.attach(stream, Some(0), sender).is_some()
+        };
+        assert!(!resumable(streams[9]), "the oldest are forgotten");
+        assert!(streams[10..].iter().all(|s| resumable(*s)));
+
+        let big = "x".repeat(FINISHED_BYTES / 4);
+        let large: Vec<u64> = (0..4)
+            .map(|_| {
+                let stream = hub.open();
+                hub.push(stream, &json!({"text": big}));
+                hub.finish(stream);
+                stream
+            })
+            .collect();
+        assert!(!resumable(large[0]), "over the byte budget");
+        assert!(large[1..].iter().all(|s| resumable(*s)));
+        assert!(hub.lock().finished_bytes <= FINISHED_BYTES);
+
+        let huge = hub.open();
+        hub.push(huge, &json!({"text": "x".repeat(FINISHED_BYTES * 2)}));
+        hub.finish(huge);
+        assert!(resumable(huge), "the newest stays, however large");
+        assert_eq!(hub.lock().finished.len(), 1);
+
+        hub.discard(huge);
+        assert!(!resumable(huge));
+        assert_eq!(hub.lock().finished_bytes, 0);
+        let running = hub.open();
+        hub.push(running, &json!({"n": 1}));
+        assert!(
+            resumable(running),
+            "unfinished streams are not bounded here"
+        );
     }
 
     #[test]
