@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use rmcp_server::r::{EngineConfig, EngineError, Job, RHandle};
 use rmcp_server::tools::catalog::Catalog;
 use serde_json::{json, Value};
-use support::{eventually, sse_messages, Client, TestServer};
+use support::{answer_messages, eventually, Client, TestServer};
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio_util::sync::CancellationToken;
 
@@ -371,7 +371,7 @@ async fn send_call(client: &Client, id: i64, params: &Value, stream: bool) -> (u
     let status = response.status().as_u16();
     let text = response.text().await.unwrap_or_default();
     let reply = if stream {
-        sse_messages(&text).into_iter().find(|m| m["id"] == id)
+        answer_messages(&text).into_iter().find(|m| m["id"] == id)
     } else {
         serde_json::from_str(&text).ok()
     };

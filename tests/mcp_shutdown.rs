@@ -13,7 +13,7 @@ use rmcp::model::{CallToolResult, ContentBlock, Tool};
 use rmcp_server::r::{EngineConfig, Job, RHandle};
 use rmcp_server::tools::{CallContext, ToolProvider};
 use serde_json::{json, Value};
-use support::{eventually, sse_messages, Client, TestServer};
+use support::{answer_messages, eventually, Client, TestServer};
 
 /// The test binary's engine (R starts once per process).
 fn engine() -> RHandle {
@@ -85,7 +85,9 @@ async fn server(grace: Duration) -> TestServer {
     .await
 }
 
-/// Starts `r_sleep` as request `id` on an SSE reply; resolves to its messages.
+/// Starts `r_sleep` as request `id`, accepting an SSE reply (a call that
+/// ends within the server's quick-call wait, e.g. cancelled at once, may come
+/// back as plain JSON); resolves to its messages.
 fn start_sleep(client: &Client, id: i64, seconds: f64) -> tokio::task::JoinHandle<Vec<Value>> {
     let client = client.clone();
     tokio::spawn(async move {
@@ -96,7 +98,7 @@ fn start_sleep(client: &Client, id: i64, seconds: f64) -> tokio::task::JoinHandl
             .send()
             .await
         {
-            Ok(response) => sse_messages(&response.text().await.unwrap_or_default()),
+            Ok(response) => answer_messages(&response.text().await.unwrap_or_default()),
             Err(_) => Vec::new(),
         }
     })

@@ -181,6 +181,19 @@ impl Client {
     }
 }
 
+/// The JSON-RPC messages of an answer to a client that accepts both kinds:
+/// one plain JSON body (a quick call that sent nothing else) or an event
+/// stream.
+pub fn answer_messages(body: &str) -> Vec<Value> {
+    if body.trim_start().starts_with('{') {
+        serde_json::from_str(body)
+            .map(|m| vec![m])
+            .unwrap_or_default()
+    } else {
+        sse_messages(body)
+    }
+}
+
 /// The JSON messages of an SSE body (priming events and comments skipped).
 pub fn sse_messages(body: &str) -> Vec<Value> {
     body.split("\n\n")
