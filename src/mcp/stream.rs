@@ -385,13 +385,14 @@ mod tests {
     #[test]
     fn finished_streams_are_kept_within_bounds() {
         let hub = StreamHub::default();
+        let finished = |message: Value| {
+            let stream = hub.open();
+            hub.push(stream, &message);
+            hub.finish(stream);
+            stream
+        };
         let streams: Vec<u64> = (0..FINISHED_KEPT + 10)
-            .map(|n| {
-                let stream = hub.open();
-                hub.push(stream, &json!({"n": n}));
-                hub.finish(stream);
-                stream
-            })
+            .map(|n| finished(json!({"n": n})))
             .collect();
         let resumable = |stream: u64| {
             let (sender, _receiver) = mpsc::unbounded_channel();
@@ -401,21 +402,12 @@ mod tests {
         assert!(streams[10..].iter().all(|s| resumable(*s)));
 
         let big = "x".repeat(FINISHED_BYTES / 4);
-        let large: Vec<u64> = (0..4)
-            .map(|_| {
-                let stream = hub.open();
-                hub.push(stream, &json!({"text": big}));
-                hub.finish(stream);
-                stream
-            })
-            .collect();
+        let large: Vec<u64> = (0..4).map(|_| finished(json!({"text": big}))).collect();
         assert!(!resumable(large[0]), "over the byte budget");
         assert!(large[1..].iter().all(|s| resumable(*s)));
         assert!(hub.lock().finished_bytes <= FINISHED_BYTES);
 
-        let huge = hub.open();
-        hub.push(huge, &json!({"text": "x".repeat(FINISHED_BYTES * 2)}));
-        hub.finish(huge);
+        let huge = finished(json!({"text": "x".repeat(FINISHED_BYTES * 2)}));
         assert!(resumable(huge), "the newest stays, however large");
         assert_eq!(hub.lock().finished.len(), 1);
 

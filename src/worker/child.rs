@@ -310,8 +310,7 @@ fn serve(args: &WorkerArgs, channel: UnixStream, mut report: SandboxReport) -> E
     if executor.is_err() {
         return ExitCode::from(1);
     }
-    // A frame's length and body arrive together: one read takes both.
-    let mut reader = std::io::BufReader::with_capacity(64 * 1024, channel);
+    let mut reader = std::io::BufReader::with_capacity(protocol::FRAME_BUFFER, channel);
     loop {
         match protocol::read_frame::<ToWorker>(&mut reader) {
             Ok(Some(ToWorker::Request {

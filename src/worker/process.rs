@@ -288,14 +288,10 @@ fn describe_exit(status: std::process::ExitStatus) -> String {
     }
 }
 
-/// Read buffer of a worker channel: most frames fit in one read.
-const FRAME_BUFFER: usize = 64 * 1024;
-
 /// The reader task: replies to their waiting requests, callbacks to the
 /// session's handler; at the end of the stream, the worker is gone.
 async fn read_frames(worker: Weak<Worker>, reader: tokio::net::unix::OwnedReadHalf) {
-    // A frame's length and body arrive together: one read takes both.
-    let mut reader = tokio::io::BufReader::with_capacity(FRAME_BUFFER, reader);
+    let mut reader = tokio::io::BufReader::with_capacity(protocol::FRAME_BUFFER, reader);
     let ending = loop {
         let frame = protocol::read_frame_async::<FromWorker>(&mut reader).await;
         let Some(worker) = worker.upgrade() else {

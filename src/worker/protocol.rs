@@ -172,11 +172,7 @@ impl SandboxReport {
     /// Every layer is in force: what free-form R needs unless the server
     /// was told to accept a weaker sandbox.
     pub fn is_complete(&self) -> bool {
-        self.env_scrubbed
-            && self.rlimits
-            && self.no_new_privs
-            && self.seccomp
-            && self.landlock == "fully_enforced"
+        self.missing_layers().is_empty()
     }
 
     /// The layers [`is_complete`](Self::is_complete) finds missing, named
@@ -199,6 +195,10 @@ impl SandboxReport {
         missing
     }
 }
+
+/// Read buffer of either end of a worker channel: a frame's length and body
+/// arrive together, and most frames fit, so one read takes both.
+pub const FRAME_BUFFER: usize = 64 * 1024;
 
 fn too_large(length: usize) -> io::Error {
     io::Error::new(
