@@ -32,7 +32,8 @@ rmcp_worker_state$allowlist <- character()
 
 # The packages the session may load: the allowlist and its approvals.
 rmcp_worker_allowed <- function(approved) {
-  c(rmcp_worker_state$allowlist, as.character(approved))
+  if (length(approved)) c(rmcp_worker_state$allowlist, as.character(approved))
+  else rmcp_worker_state$allowlist
 }
 
 # Stops with an `rmcp_approval_required` condition unless `package` may load.
@@ -90,11 +91,14 @@ rmcp_worker_autoprint <- function(value) {
 rmcp_worker_eval <- function(args) {
   workspace <- rmcp_worker_workspace()
   rmcp_worker_state$allowed <- rmcp_worker_allowed(args$approved_packages)
-  exprs <- tryCatch(parse(text = args$code, keep.source = FALSE), error = function(e) e)
-  if (inherits(exprs, "error")) {
-    stop(sprintf("the R code does not parse: %s",
-                 sub("^<text>:", "line ", conditionMessage(exprs))), call. = FALSE)
-  }
+  # A calling handler, not tryCatch(): it costs a fraction per call, and the
+  # error it raises in place of R's unwinds to the engine all the same.
+  exprs <- withCallingHandlers(
+    parse(text = args$code, keep.source = FALSE),
+    error = function(e) {
+      stop(sprintf("the R code does not parse: %s",
+                   sub("^<text>:", "line ", conditionMessage(e))), call. = FALSE)
+    })
   if (!isFALSE(args$guard)) {
     verdict <- rmcp_guard_check(exprs, rmcp_worker_state$allowed)
     if (!is.null(verdict)) return(verdict)
@@ -114,7 +118,9 @@ rmcp_worker_eval <- function(args) {
     if (!is.null(outcome)) return(outcome)
   }
   if (!is.null(args$data)) assign("data", args$data, envir = workspace)
-  names_before <- ls(workspace, all.names = TRUE, sorted = FALSE)
+  # names() of an environment is ls(all.names = TRUE, sorted = FALSE) without
+  # ls()'s argument handling.
+  names_before <- names(workspace)
   sentinel <- rmcp_worker_state
   old_result <- get0("result", envir = workspace, inherits = FALSE, ifnotfound = sentinel)
   file <- NULL
@@ -155,18 +161,20 @@ rmcp_worker_eval <- function(args) {
     size <- file.size(file)
     if (!is.na(size) && size > 0) image <- readBin(file, what = "raw", n = size)
   }
-  created <- setdiff(ls(workspace, all.names = TRUE, sorted = FALSE), names_before)
+  names_after <- names(workspace)
+  created <- names_after[match(names_after, names_before, 0L) == 0L]
   if (length(created)) {
     stamp <- format(Sys.time(), "%Y-%m-%dT%H:%M:%OS3Z", tz = "UTC")
     for (name in created) rmcp_worker_state$created[[name]] <- stamp
   }
   after <- search()
   attached <- if (identical(after, before)) character() else sub("^package:", "", setdiff(after, before))
+  loaded <- if (length(packages) || length(attached)) unique(c(packages, attached)) else packages
   list(status = "ok",
        result = rmcp_worker_jsonable(value),
        result_source = if (from_result) "result" else "last_value",
        image = image,
-       packages_loaded = I(unique(c(as.character(args$packages), attached))))
+       packages_loaded = I(loaded))
 }
 
 # Values the JSON conversion would reduce to a bare "<...>" placeholder are

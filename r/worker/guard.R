@@ -314,11 +314,14 @@ rmcp_guard_may_refuse <- function(expr) {
 # `walk_all` walks every expression, even those whose names show nothing to
 # find (tests compare the two).
 rmcp_guard_check <- function(exprs, allowed, walk_all = FALSE) {
-  state <- new.env(parent = emptyenv())
-  state$verdict <- NULL
+  state <- NULL
   for (index in seq_along(exprs)) {
     expr <- exprs[[index]]
     if (!walk_all && !rmcp_guard_may_refuse(expr)) next
+    if (is.null(state)) {
+      state <- new.env(parent = emptyenv())
+      state$verdict <- NULL
+    }
     rmcp_guard_walk(expr, state, allowed, 0L)
     if (!is.null(state$verdict)) return(state$verdict)
   }
