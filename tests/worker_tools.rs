@@ -183,6 +183,42 @@ async fn a_worker_that_will_not_stop_is_replaced() {
     assert_eq!(value(&run_r(&client, "result <- kept").await), json!(2));
 }
 
+/// Code that does not parse is answered with R's own message and where it
+/// stopped, runs nothing, and leaves the workspace as it was; the next call
+/// reports the objects it creates and the packages it attaches.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn code_that_does_not_parse_runs_nothing() {
+    let harness = start(test_config("parse")).await;
+    let client = client(&harness).await;
+    value(&run_r(&client, "kept <- 1; result <- kept").await);
+    let broken = run_r(&client, "kept <- 99\nx <- (2 +\n y y").await;
+    let answer = &broken["structuredContent"];
+    assert_eq!(answer["success"], json!(false), "{broken}");
+    let error = answer["error"].as_str().unwrap_or_default();
+    assert!(
+        error.starts_with("the R code does not parse: line 3:") && error.contains("unexpected"),
+        "{broken}"
+    );
+    let next = run_r(&client, "library(splines); made <- 2; result <- kept + made").await;
+    assert_eq!(value(&next), json!(3), "{next}");
+    assert_eq!(
+        next["structuredContent"]["packages_loaded"],
+        json!(["splines"]),
+        "{next}"
+    );
+    let listed = call(&client, "list_r_objects", json!({})).await;
+    let names: Vec<&str> = listed["structuredContent"]["objects"]
+        .as_array()
+        .expect("objects")
+        .iter()
+        .filter_map(|o| o["name"].as_str())
+        .collect();
+    assert!(
+        names.contains(&"kept") && names.contains(&"made") && !names.contains(&"x"),
+        "{listed}"
+    );
+}
+
 /// `execute_r_analysis` of `code` with a 1 s time limit.
 async fn execute(client: &support::Client, code: &str) -> serde_json::Value {
     call(
