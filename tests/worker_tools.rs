@@ -199,7 +199,11 @@ async fn code_that_does_not_parse_runs_nothing() {
         error.starts_with("the R code does not parse: line 3:") && error.contains("unexpected"),
         "{broken}"
     );
-    let next = run_r(&client, "library(splines); made <- 2; result <- kept + made").await;
+    let next = run_r(
+        &client,
+        "library(splines); made <- 2; result <- kept + made",
+    )
+    .await;
     assert_eq!(value(&next), json!(3), "{next}");
     assert_eq!(
         next["structuredContent"]["packages_loaded"],

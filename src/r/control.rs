@@ -22,9 +22,19 @@ const REASSERT_INTERVAL: Duration = Duration::from_millis(50);
 
 /// How often the watchdog looks at the running job. Jobs start and end
 /// without waking it (a wake-up per job costs a context switch on the hot
-/// path), so a deadline is enforced within this much of its time; callers are
-/// answered exactly at their deadline by their own timer regardless.
+/// path), so a deadline is enforced within this much of its time. Callers
+/// awaiting `RHandle::eval` are answered exactly at their deadline by their
+/// own timer; a submitted job's callback hears of it once R lets go.
 const TICK: Duration = Duration::from_millis(10);
+
+/// After this long without a job starting, the watchdog goes dormant: it
+/// sleeps [`DORMANT_TICK`] at a time and the next job to start wakes it. An
+/// idle server (and each idle worker process) then wakes once a second
+/// instead of a hundred times, while a busy one never pays for the wake-up.
+const DORMANT_AFTER: Duration = Duration::from_secs(1);
+
+/// The dormant watchdog's sleep.
+const DORMANT_TICK: Duration = Duration::from_secs(1);
 
 /// Why a job was stopped before it finished.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,11 +58,16 @@ struct State {
     /// Queued jobs whose callers gave up: the R thread skips them.
     aborted_queued: HashMap<u64, AbortReason>,
     shutting_down: bool,
+    /// When the last job started (the watchdog's start before any job).
+    last_begin: Option<Instant>,
+    /// The watchdog sleeps until a job starts (see [`DORMANT_AFTER`]).
+    watchdog_dormant: bool,
 }
 
 pub(crate) struct Control {
     state: Mutex<State>,
-    /// Wakes the watchdog when a job starts, ends or is aborted.
+    /// Wakes the watchdog: a job was aborted, the engine shuts down, or a job
+    /// started while the watchdog was dormant.
     wake: Condvar,
     next_id: AtomicU64,
     /// False once the R thread has exited (or never started).
@@ -151,6 +166,11 @@ impl Control {
             deadline,
             abort: None,
         });
+        state.last_begin = Some(now);
+        if state.watchdog_dormant {
+            state.watchdog_dormant = false;
+            self.wake.notify_all();
+        }
         Ok(())
     }
 
@@ -229,13 +249,22 @@ pub(crate) fn spawn_watchdog(control: Arc<Control>) {
 
 fn watch(control: &Control) {
     let mut state = control.lock();
+    let started = Instant::now();
     loop {
         if state.shutting_down && state.running.is_none() {
             return;
         }
         let now = Instant::now();
         let wait: Duration = match state.running.as_mut() {
-            None => TICK,
+            None => {
+                let idle_since = state.last_begin.unwrap_or(started);
+                if now.duration_since(idle_since) >= DORMANT_AFTER {
+                    state.watchdog_dormant = true;
+                    DORMANT_TICK
+                } else {
+                    TICK
+                }
+            }
             Some(running) if running.abort.is_some() => {
                 super::runtime::request_interrupt();
                 REASSERT_INTERVAL
@@ -252,5 +281,6 @@ fn watch(control: &Control) {
             .wait_timeout(state, wait)
             .unwrap_or_else(|poisoned| poisoned.into_inner())
             .0;
+        state.watchdog_dormant = false;
     }
 }

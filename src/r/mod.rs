@@ -4,8 +4,9 @@
 //! This module owns every `unsafe` block and every call into libR-sys in the
 //! crate. Outside it, R is only reachable through [`RHandle`]: a job goes in
 //! (plain `Send` data: R code or a function name plus JSON arguments), a
-//! [`Reply`] or an [`EngineError`] comes back on a oneshot. No R value ever
-//! crosses a thread.
+//! [`Reply`] or an [`EngineError`] comes back on a oneshot
+//! ([`RHandle::eval`]) or to a callback on the R thread
+//! ([`RHandle::submit`]). No R value ever crosses a thread.
 //!
 //! Layout:
 //! - `ffi`: declarations libR-sys lacks.
@@ -343,12 +344,43 @@ struct Envelope {
     job: Job,
     deadline: Instant,
     limit: Duration,
-    reply: oneshot::Sender<Result<Reply, EngineError>>,
+    reply: ReplyTo,
 }
+
+/// Where a finished job's outcome goes.
+enum ReplyTo {
+    /// A caller awaiting [`RHandle::eval`].
+    Waiter(oneshot::Sender<Result<Reply, EngineError>>),
+    /// A function called on the R thread ([`RHandle::submit`]).
+    Callback(Box<dyn FnOnce(Result<Reply, EngineError>) + Send>),
+}
+
+impl ReplyTo {
+    fn send(self, outcome: Result<Reply, EngineError>) {
+        match self {
+            ReplyTo::Waiter(waiter) => {
+                // The caller may have stopped waiting (timed out, cancelled).
+                let _ = waiter.send(outcome);
+            }
+            ReplyTo::Callback(done) => {
+                // A panicking callback must not take the R thread with it.
+                let called =
+                    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| done(outcome)));
+                if called.is_err() {
+                    log::error!("a job's completion callback panicked");
+                }
+            }
+        }
+    }
+}
+
+/// A job queued with [`RHandle::submit`], for [`RHandle::abort`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct JobId(u64);
 
 /// Messages to the R thread.
 enum Message {
-    Job(Envelope),
+    Job(Box<Envelope>),
     Shutdown,
 }
 
@@ -388,34 +420,13 @@ impl RHandle {
     /// the future cancels the job.
     pub async fn eval(&self, job: Job) -> Result<Reply, EngineError> {
         let control = &self.inner.control;
-        if !control.alive.load(Ordering::Acquire) {
-            return Err(EngineError::Unavailable);
-        }
-        if let Task::Call { function, args, .. } = &job.task {
-            check_call(function, args)?;
-        }
-        let limit = job.timeout.unwrap_or(self.inner.config.default_timeout);
-        let deadline = Instant::now() + limit;
         let cancel = job.cancel.clone();
-        let id = control.next_id();
         let (reply, receiver) = oneshot::channel();
-        control.enqueued(id);
-        let envelope = Envelope {
+        let Queued {
             id,
-            job,
             deadline,
             limit,
-            reply,
-        };
-        if let Err(error) = self.inner.sender.try_send(Message::Job(envelope)) {
-            control.dequeued(id);
-            return Err(match error {
-                crossbeam_channel::TrySendError::Full(_) => EngineError::Busy {
-                    queued: self.inner.sender.len(),
-                },
-                crossbeam_channel::TrySendError::Disconnected(_) => EngineError::Unavailable,
-            });
-        }
+        } = self.enqueue(job, ReplyTo::Waiter(reply))?;
         let mut abort_on_drop = AbortOnDrop {
             control,
             id,
@@ -440,6 +451,68 @@ impl RHandle {
         };
         abort_on_drop.armed = false;
         outcome
+    }
+
+    /// Queues a job and returns at once: `done` gets the job's outcome on
+    /// the R thread when R is done with it. For a caller that has its own
+    /// thread to answer from (a worker process answering its server), this
+    /// saves the two thread wake-ups of awaiting [`RHandle::eval`].
+    ///
+    /// The watchdog enforces the job's deadline: R is interrupted there, and
+    /// `done` gets [`EngineError::Timeout`] once R lets go (R stuck inside C
+    /// code answers only when the call returns). [`RHandle::abort`] cancels
+    /// the job; its `cancel` token is not watched. `done` should be quick
+    /// and must not wait for the engine.
+    pub fn submit(
+        &self,
+        job: Job,
+        done: impl FnOnce(Result<Reply, EngineError>) + Send + 'static,
+    ) -> Result<JobId, EngineError> {
+        let queued = self.enqueue(job, ReplyTo::Callback(Box::new(done)))?;
+        Ok(JobId(queued.id))
+    }
+
+    /// Cancels a job from [`RHandle::submit`]: it is dropped if still queued
+    /// and interrupted if running (its callback then gets
+    /// [`EngineError::Cancelled`]); a finished job is left alone.
+    pub fn abort(&self, job: JobId) {
+        self.inner.control.abort(job.0, AbortReason::Cancelled);
+    }
+
+    /// Checks a job and puts it on the R thread's queue.
+    fn enqueue(&self, job: Job, reply: ReplyTo) -> Result<Queued, EngineError> {
+        let control = &self.inner.control;
+        if !control.alive.load(Ordering::Acquire) {
+            return Err(EngineError::Unavailable);
+        }
+        if let Task::Call { function, args, .. } = &job.task {
+            check_call(function, args)?;
+        }
+        let limit = job.timeout.unwrap_or(self.inner.config.default_timeout);
+        let deadline = Instant::now() + limit;
+        let id = control.next_id();
+        control.enqueued(id);
+        let envelope = Envelope {
+            id,
+            job,
+            deadline,
+            limit,
+            reply,
+        };
+        if let Err(error) = self.inner.sender.try_send(Message::Job(Box::new(envelope))) {
+            control.dequeued(id);
+            return Err(match error {
+                crossbeam_channel::TrySendError::Full(_) => EngineError::Busy {
+                    queued: self.inner.sender.len(),
+                },
+                crossbeam_channel::TrySendError::Disconnected(_) => EngineError::Unavailable,
+            });
+        }
+        Ok(Queued {
+            id,
+            deadline,
+            limit,
+        })
     }
 
     /// Health of the engine, without touching R.
@@ -474,6 +547,13 @@ impl RHandle {
     pub fn config(&self) -> &EngineConfig {
         &self.inner.config
     }
+}
+
+/// A job on the R thread's queue.
+struct Queued {
+    id: u64,
+    deadline: Instant,
+    limit: Duration,
 }
 
 /// Aborts a job whose caller stopped waiting (its future was dropped).

@@ -656,7 +656,7 @@ impl<'t> Engine<'t> {
         loop {
             match next_message(receiver, spin) {
                 Ok(Message::Job(envelope)) => {
-                    self.run(envelope);
+                    self.run(*envelope);
                     spin = self.config.idle_spin;
                 }
                 Ok(Message::Shutdown) | Err(crossbeam_channel::RecvTimeoutError::Disconnected) => {
@@ -673,7 +673,7 @@ impl<'t> Engine<'t> {
         for message in receiver.try_iter() {
             if let Message::Job(envelope) = message {
                 self.control.dequeued(envelope.id);
-                let _ = envelope.reply.send(Err(EngineError::Unavailable));
+                envelope.reply.send(Err(EngineError::Unavailable));
             }
         }
     }
@@ -693,7 +693,7 @@ impl<'t> Engine<'t> {
                 abort_error(reason, limit)
             };
             self.control.record(outcome_of_abort(reason));
-            let _ = reply.send(Err(error));
+            reply.send(Err(error));
             return;
         }
         clear_interrupt(self.token);
@@ -731,7 +731,7 @@ impl<'t> Engine<'t> {
             (Err(EngineError::Cancelled), None) => Outcome::Cancelled,
             (Err(_), None) => Outcome::Failed,
         });
-        let _ = reply.send(result);
+        reply.send(result);
     }
 
     fn execute(&mut self, job: &Job) -> Evaluated {

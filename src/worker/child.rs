@@ -10,11 +10,15 @@
 //! thread. Only then does the worker say `ready` and serve frames
 //! (`protocol`) until the channel closes:
 //!
-//! - the main thread reads frames: requests go to the executor, `cancel`
-//!   trips the request's token, `callback_result` wakes the R thread waiting
-//!   in a callback;
-//! - the executor thread (a small tokio runtime) runs one request at a time
-//!   as an engine job calling the op's R function in `r/worker/`;
+//! - the main thread reads frames: a request becomes an engine job calling
+//!   the op's R function in `r/worker/` (queued with `RHandle::submit`, so
+//!   requests run one at a time in arrival order), `cancel` aborts the
+//!   request's job, `callback_result` wakes the R thread waiting in a
+//!   callback;
+//! - the R thread writes each request's reply frame itself when R is done
+//!   with it: no thread sits between R and the channel. At a deadline the
+//!   engine's watchdog interrupts R, and the reply (a timeout) goes out once
+//!   R lets go; R that never does is killed by the server;
 //! - R code's `rmcp_call(tool, args)` reaches [`Bridge::call`] on the R
 //!   thread through the engine's host-call hook; it sends a `callback` frame
 //!   and blocks until the server answers or the job's deadline passes.
@@ -31,7 +35,6 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
-use tokio_util::sync::CancellationToken;
 
 use super::flexible::Allowlist;
 use super::protocol::{
@@ -39,7 +42,7 @@ use super::protocol::{
 };
 use super::sandbox::{self, SandboxPlan};
 use crate::config::WorkerArgs;
-use crate::r::{EngineConfig, EngineError, HostHandler, Job, RHandle};
+use crate::r::{EngineConfig, EngineError, HostHandler, Job, JobId, RHandle, Reply};
 
 /// Environment variables a worker may have; anything else means the server
 /// did not scrub its environment.
@@ -60,10 +63,6 @@ pub const ALLOWED_ENV: &[&str] = &[
     "R_LIBS_USER",
     "TZ",
 ];
-
-/// How long R gets to let go after a timeout or cancellation before the
-/// worker reports it as stuck (and the server replaces it).
-const STOP_GRACE: Duration = Duration::from_millis(1500);
 
 /// Whether `name` may be in a worker's environment.
 pub fn env_allowed(name: &str) -> bool {
@@ -234,15 +233,6 @@ impl Bridge {
     }
 }
 
-/// A request on its way to the executor.
-struct Work {
-    id: u64,
-    op: Op,
-    args: Value,
-    timeout: Duration,
-    cancel: CancellationToken,
-}
-
 fn serve(args: &WorkerArgs, channel: UnixStream, mut report: SandboxReport) -> ExitCode {
     let writer = match channel.try_clone() {
         Ok(writer) => Arc::new(Mutex::new(writer)),
@@ -296,20 +286,8 @@ fn serve(args: &WorkerArgs, channel: UnixStream, mut report: SandboxReport) -> E
     if protocol::write_frame(&mut *lock(&writer), &ready).is_err() {
         return ExitCode::SUCCESS;
     }
-    let tokens: Arc<Mutex<HashMap<u64, CancellationToken>>> = Arc::default();
-    let (sender, receiver) = tokio::sync::mpsc::unbounded_channel::<Work>();
-    let executor = {
-        let engine = engine.clone();
-        let writer = Arc::clone(&writer);
-        let bridge = Arc::clone(&bridge);
-        let tokens = Arc::clone(&tokens);
-        std::thread::Builder::new()
-            .name("rmcp-worker-exec".into())
-            .spawn(move || execute_all(engine, receiver, writer, bridge, tokens))
-    };
-    if executor.is_err() {
-        return ExitCode::from(1);
-    }
+    // The engine's job for each request still running, for `cancel`.
+    let running: Arc<Mutex<HashMap<u64, JobId>>> = Arc::default();
     let mut reader = std::io::BufReader::with_capacity(protocol::FRAME_BUFFER, channel);
     loop {
         match protocol::read_frame::<ToWorker>(&mut reader) {
@@ -319,22 +297,12 @@ fn serve(args: &WorkerArgs, channel: UnixStream, mut report: SandboxReport) -> E
                 args,
                 timeout_ms,
             })) => {
-                let cancel = CancellationToken::new();
-                lock(&tokens).insert(id, cancel.clone());
-                let work = Work {
-                    id,
-                    op,
-                    args,
-                    timeout: Duration::from_millis(timeout_ms.max(1)),
-                    cancel,
-                };
-                if sender.send(work).is_err() {
-                    break;
-                }
+                let timeout = Duration::from_millis(timeout_ms.max(1));
+                submit(&engine, &writer, &bridge, &running, id, op, args, timeout);
             }
             Ok(Some(ToWorker::Cancel { id })) => {
-                if let Some(token) = lock(&tokens).get(&id) {
-                    token.cancel();
+                if let Some(job) = lock(&running).get(&id) {
+                    engine.abort(*job);
                     bridge.abandon();
                 }
             }
@@ -377,53 +345,70 @@ fn warm_up(engine: &RHandle) {
     }
 }
 
-/// The executor thread: one request at a time, in arrival order.
-fn execute_all(
-    engine: RHandle,
-    mut receiver: tokio::sync::mpsc::UnboundedReceiver<Work>,
-    writer: Arc<Mutex<UnixStream>>,
-    bridge: Arc<Bridge>,
-    tokens: Arc<Mutex<HashMap<u64, CancellationToken>>>,
+/// Queues request `id` as an engine job whose reply frame the R thread
+/// writes when the job ends; a job the engine refuses is answered at once.
+#[allow(clippy::too_many_arguments)]
+fn submit(
+    engine: &RHandle,
+    writer: &Arc<Mutex<UnixStream>>,
+    bridge: &Arc<Bridge>,
+    running: &Arc<Mutex<HashMap<u64, JobId>>>,
+    id: u64,
+    op: Op,
+    args: Value,
+    timeout: Duration,
 ) {
-    // Timers only: the I/O and signal drivers would need a socket pair, which
-    // the sandbox refuses.
-    let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
-        .enable_time()
-        .build()
-    else {
-        return;
-    };
-    runtime.block_on(async move {
-        while let Some(work) = receiver.recv().await {
-            let id = work.id;
-            *lock(&bridge.deadline) = Some(Instant::now() + work.timeout);
-            let outcome = execute(&engine, work).await;
-            *lock(&bridge.deadline) = None;
-            lock(&tokens).remove(&id);
-            let reply = FromWorker::Reply { id, outcome };
-            if protocol::write_frame(&mut *lock(&writer), &reply).is_err() {
-                return;
-            }
-        }
-    });
-}
-
-async fn execute(engine: &RHandle, work: Work) -> Outcome {
-    let mut job = Job::call(work.op.r_function(), work.args)
-        .with_timeout(work.timeout)
-        .with_cancel(work.cancel);
-    if work.op == Op::Eval {
+    let mut job = Job::call(op.r_function(), args).with_timeout(timeout);
+    if op == Op::Eval {
         job = job.with_tables(["data"]);
     }
+    // The server sends one request at a time; callbacks made while it runs
+    // wait no longer than its deadline.
+    *lock(&bridge.deadline) = Some(Instant::now() + timeout);
+    let answer = {
+        let writer = Arc::clone(writer);
+        let bridge = Arc::clone(bridge);
+        let running = Arc::clone(running);
+        move |result: Result<Reply, EngineError>| {
+            lock(&running).remove(&id);
+            *lock(&bridge.deadline) = None;
+            let reply = FromWorker::Reply {
+                id,
+                outcome: outcome(result),
+            };
+            // A failed write means the server is gone; the reader then ends.
+            let _ = protocol::write_frame(&mut *lock(&writer), &reply);
+        }
+    };
+    // The running map is locked across the submission, so a job that ends at
+    // once cannot remove its entry before it is there.
+    let mut jobs = lock(running);
+    match engine.submit(job, answer) {
+        Ok(job) => {
+            jobs.insert(id, job);
+        }
+        Err(error) => {
+            drop(jobs);
+            *lock(&bridge.deadline) = None;
+            let reply = FromWorker::Reply {
+                id,
+                outcome: outcome(Err(error)),
+            };
+            let _ = protocol::write_frame(&mut *lock(writer), &reply);
+        }
+    }
+}
+
+/// A job's result as the protocol reports it.
+fn outcome(result: Result<Reply, EngineError>) -> Outcome {
     let failed = |kind: FailureKind, message: String| Outcome::Failed {
         kind,
         message,
         stdout: String::new(),
         stderr: String::new(),
         warnings: Vec::new(),
-        r_stopped: true,
     };
-    match engine.eval(job).await {
+    match result {
         Ok(reply) => Outcome::Ok {
             value: reply.value,
             stdout: reply.stdout,
@@ -431,29 +416,14 @@ async fn execute(engine: &RHandle, work: Work) -> Outcome {
             warnings: reply.warnings,
             r_time_ms: reply.r_time.as_secs_f64() * 1000.0,
         },
-        Err(error @ (EngineError::Timeout { .. } | EngineError::Cancelled)) => {
-            let kind = if matches!(error, EngineError::Timeout { .. }) {
-                FailureKind::Timeout
-            } else {
-                FailureKind::Cancelled
-            };
-            let r_stopped = wait_until_idle(engine, STOP_GRACE).await;
-            Outcome::Failed {
-                kind,
-                message: error.to_string(),
-                stdout: String::new(),
-                stderr: String::new(),
-                warnings: Vec::new(),
-                r_stopped,
-            }
-        }
+        Err(error @ EngineError::Timeout { .. }) => failed(FailureKind::Timeout, error.to_string()),
+        Err(error @ EngineError::Cancelled) => failed(FailureKind::Cancelled, error.to_string()),
         Err(EngineError::R(error)) => Outcome::Failed {
             kind: FailureKind::R,
             message: error.message,
             stdout: error.stdout,
             stderr: error.stderr,
             warnings: error.warnings,
-            r_stopped: true,
         },
         Err(error @ EngineError::Parse { .. }) => failed(FailureKind::Parse, error.to_string()),
         Err(error @ EngineError::ReplyTooLarge { .. }) => {
@@ -463,19 +433,5 @@ async fn execute(engine: &RHandle, work: Work) -> Outcome {
             failed(FailureKind::Invalid, error.to_string())
         }
         Err(error) => failed(FailureKind::Internal, error.to_string()),
-    }
-}
-
-/// Whether R finished its job within `grace`.
-async fn wait_until_idle(engine: &RHandle, grace: Duration) -> bool {
-    let deadline = Instant::now() + grace;
-    loop {
-        if engine.health().running_for_ms.is_none() {
-            return true;
-        }
-        if Instant::now() >= deadline {
-            return false;
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
     }
 }

@@ -160,18 +160,15 @@ impl FreeFormR {
                 warnings,
                 ..
             }) => self.shape(&base, value, join_output(&stdout, &stderr), warnings),
+            // The worker answers a timeout once R let go of the code; R that
+            // does not is killed (`WorkerError::Stuck` below).
             Ok(Outcome::Failed {
                 kind: FailureKind::Timeout,
-                r_stopped,
                 ..
-            }) => {
-                let message = if r_stopped {
-                    format!("the R code exceeded its time limit of {} s and was interrupted; the workspace is intact. Make the code faster, work on less data, or raise timeout_seconds (at most 300)", timeout.as_secs())
-                } else {
-                    format!("the R code exceeded its time limit of {} s and did not stop, so this session's R worker was replaced: the workspace was reset and objects from earlier calls are gone", timeout.as_secs())
-                };
-                error(TOOL, &message)
-            }
+            }) => error(
+                TOOL,
+                &format!("the R code exceeded its time limit of {} s and was interrupted; the workspace is intact. Make the code faster, work on less data, or raise timeout_seconds (at most 300)", timeout.as_secs()),
+            ),
             Ok(Outcome::Failed {
                 kind: FailureKind::Cancelled,
                 ..

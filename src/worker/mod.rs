@@ -66,8 +66,9 @@ pub struct WorkerConfig {
     pub idle_ttl: Duration,
     /// Time limit of free-form R when the call sets none (the reference's 60 s).
     pub default_timeout: Duration,
-    /// After a call's time limit: how long the server waits for the worker's
-    /// own answer before killing it.
+    /// After a call's time limit (or its cancellation): how long R gets to
+    /// let go of the code, the worker's answer included, before the worker
+    /// is killed and the session's workspace reset.
     pub kill_grace: Duration,
     /// How long a new worker may take to report ready.
     pub spawn_timeout: Duration,

@@ -33,10 +33,6 @@ use super::{WorkerConfig, WorkerError};
 pub type CallbackHandler =
     Arc<dyn Fn(String, Value) -> BoxFuture<'static, CallbackOutcome> + Send + Sync>;
 
-/// How long the worker itself waits for R to let go after a deadline
-/// (`child::STOP_GRACE`) plus the frame's trip back.
-const WORKER_STOP_GRACE: Duration = Duration::from_millis(2000);
-
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex
         .lock()
@@ -359,9 +355,9 @@ impl Worker {
     }
 
     /// Runs `op` with `args`. At `timeout` the worker interrupts R itself and
-    /// answers; if it does not within the grace periods, it is killed and the
-    /// answer is [`WorkerError::Stuck`]. Cancelling `cancel` asks the worker
-    /// to stop the request.
+    /// answers once R lets go; if that takes longer than the kill grace, it
+    /// is killed and the answer is [`WorkerError::Stuck`]. Cancelling
+    /// `cancel` asks the worker to stop the request, with the same grace.
     pub async fn request(
         &self,
         op: Op,
@@ -386,7 +382,9 @@ impl Worker {
             self.kill();
             return Err(WorkerError::Died(format!("its channel failed: {error}")));
         }
-        let grace = WORKER_STOP_GRACE + self.kill_grace;
+        // The worker answers a timeout or a cancellation once R lets go of
+        // the code; R gets `kill_grace` to do so.
+        let grace = self.kill_grace;
         let hard_stop = tokio::time::sleep(timeout + grace);
         tokio::pin!(hard_stop);
         tokio::pin!(receiver);

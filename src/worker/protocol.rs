@@ -112,10 +112,6 @@ pub enum Outcome {
         stdout: String,
         stderr: String,
         warnings: Vec<String>,
-        /// After a timeout or cancellation: R let go within the grace period
-        /// (the workspace is intact). False means R is still busy and the
-        /// worker must be replaced.
-        r_stopped: bool,
     },
 }
 

@@ -18,7 +18,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::pool::Pool;
 use super::process::{CallbackHandler, Worker};
-use super::protocol::{FailureKind, Op, Outcome};
+use super::protocol::{Op, Outcome};
 use super::WorkerError;
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -248,11 +248,6 @@ impl Sessions {
         let stuck = match &outcome {
             Err(WorkerError::Stuck) => Some("R did not stop at the time limit".to_string()),
             Err(WorkerError::Died(why)) => Some(format!("the R worker stopped: {why}")),
-            Ok(Outcome::Failed {
-                kind: FailureKind::Timeout | FailureKind::Cancelled,
-                r_stopped: false,
-                ..
-            }) => Some("R did not stop within the grace period after its time limit".into()),
             _ => None,
         };
         if let Some(why) = stuck {
