@@ -222,3 +222,68 @@ fn health_reports_engine_state() {
     );
     assert!(health.jobs_done >= 1);
 }
+
+/// A submitted job's outcome, sent from its callback, with the name of the
+/// thread that ran the callback.
+type Answered = (Result<rmcp_server::r::Reply, EngineError>, Option<String>);
+
+fn submit(job: Job) -> (rmcp_server::r::JobId, std::sync::mpsc::Receiver<Answered>) {
+    let (sender, receiver) = std::sync::mpsc::channel();
+    let id = engine()
+        .submit(job, move |result| {
+            let thread = std::thread::current().name().map(str::to_string);
+            let _ = sender.send((result, thread));
+        })
+        .expect("queued");
+    (id, receiver)
+}
+
+/// A submitted job is answered by its callback, on the R thread; one that
+/// runs past its deadline is interrupted by the watchdog alone (no caller
+/// waits on a timer), even when the watchdog was dormant after a quiet
+/// second: the job's start wakes it.
+#[test]
+fn submitted_jobs_are_answered_on_the_r_thread_and_meet_their_deadline() {
+    let _turn = serial();
+    let (_, answer) = submit(Job::eval("sum(1:10)"));
+    let (result, thread) = answer
+        .recv_timeout(Duration::from_secs(30))
+        .expect("answered");
+    assert_eq!(result.expect("ok").value, json!(55));
+    assert_eq!(thread.as_deref(), Some("rmcp-r"));
+
+    // Quiet for longer than the watchdog's DORMANT_AFTER (1 s).
+    std::thread::sleep(Duration::from_millis(1300));
+    let started = Instant::now();
+    let (_, answer) = submit(Job::eval("while (TRUE) {}").with_timeout(Duration::from_millis(100)));
+    let (result, _) = answer
+        .recv_timeout(Duration::from_secs(30))
+        .expect("answered");
+    let elapsed = started.elapsed();
+    assert!(
+        matches!(result, Err(EngineError::Timeout { .. })),
+        "{result:?}"
+    );
+    // A dormant watchdog left asleep would look only a minute later.
+    assert!(elapsed < Duration::from_millis(800), "took {elapsed:?}");
+    assert_eq!(eval("'after'").unwrap().value, json!("after"));
+}
+
+/// `abort` interrupts a running submitted job and drops a queued one before
+/// it starts; both callbacks hear `Cancelled`, and the engine goes on.
+#[test]
+fn aborted_submitted_jobs_are_cancelled_running_or_queued() {
+    let _turn = serial();
+    let (running, running_answer) = submit(Job::eval("Sys.sleep(30); 'slept'"));
+    let (queued, queued_answer) = submit(Job::eval("'ran'"));
+    std::thread::sleep(Duration::from_millis(200));
+    engine().abort(queued);
+    engine().abort(running);
+    for answer in [running_answer, queued_answer] {
+        let (result, _) = answer
+            .recv_timeout(Duration::from_secs(10))
+            .expect("answered");
+        assert!(matches!(result, Err(EngineError::Cancelled)), "{result:?}");
+    }
+    assert_eq!(eval("'after'").unwrap().value, json!("after"));
+}

@@ -28,13 +28,13 @@ const REASSERT_INTERVAL: Duration = Duration::from_millis(50);
 const TICK: Duration = Duration::from_millis(10);
 
 /// After this long without a job starting, the watchdog goes dormant: it
-/// sleeps [`DORMANT_TICK`] at a time and the next job to start wakes it. An
-/// idle server (and each idle worker process) then wakes once a second
-/// instead of a hundred times, while a busy one never pays for the wake-up.
+/// sleeps until the next job starts (which wakes it), an abort or shutdown.
+/// An idle server (and each idle worker process) then stops waking a
+/// hundred times a second, while a busy one never pays for the wake-up.
 const DORMANT_AFTER: Duration = Duration::from_secs(1);
 
-/// The dormant watchdog's sleep.
-const DORMANT_TICK: Duration = Duration::from_secs(1);
+/// The dormant watchdog's sleep when nothing wakes it: a safety net only.
+const DORMANT_TICK: Duration = Duration::from_secs(60);
 
 /// Why a job was stopped before it finished.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
