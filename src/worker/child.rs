@@ -286,8 +286,12 @@ fn serve(args: &WorkerArgs, channel: UnixStream, mut report: SandboxReport) -> E
     if protocol::write_frame(&mut *lock(&writer), &ready).is_err() {
         return ExitCode::SUCCESS;
     }
-    // The engine's job for each request still running, for `cancel`.
-    let running: Arc<Mutex<HashMap<u64, JobId>>> = Arc::default();
+    let requests = Requests {
+        engine: engine.clone(),
+        writer: Arc::clone(&writer),
+        bridge: Arc::clone(&bridge),
+        running: Arc::default(),
+    };
     let mut reader = std::io::BufReader::with_capacity(protocol::FRAME_BUFFER, channel);
     loop {
         match protocol::read_frame::<ToWorker>(&mut reader) {
@@ -297,15 +301,9 @@ fn serve(args: &WorkerArgs, channel: UnixStream, mut report: SandboxReport) -> E
                 args,
                 timeout_ms,
             })) => {
-                let timeout = Duration::from_millis(timeout_ms.max(1));
-                submit(&engine, &writer, &bridge, &running, id, op, args, timeout);
+                requests.submit(id, op, args, Duration::from_millis(timeout_ms.max(1)));
             }
-            Ok(Some(ToWorker::Cancel { id })) => {
-                if let Some(job) = lock(&running).get(&id) {
-                    engine.abort(*job);
-                    bridge.abandon();
-                }
-            }
+            Ok(Some(ToWorker::Cancel { id })) => requests.cancel(id),
             Ok(Some(ToWorker::CallbackResult { id, outcome })) => bridge.deliver(id, outcome),
             Ok(None) => break,
             Err(error) => {
@@ -345,58 +343,70 @@ fn warm_up(engine: &RHandle) {
     }
 }
 
-/// Queues request `id` as an engine job whose reply frame the R thread
-/// writes when the job ends; a job the engine refuses is answered at once.
-#[allow(clippy::too_many_arguments)]
-fn submit(
-    engine: &RHandle,
-    writer: &Arc<Mutex<UnixStream>>,
-    bridge: &Arc<Bridge>,
-    running: &Arc<Mutex<HashMap<u64, JobId>>>,
-    id: u64,
-    op: Op,
-    args: Value,
-    timeout: Duration,
-) {
-    let mut job = Job::call(op.r_function(), args).with_timeout(timeout);
-    if op == Op::Eval {
-        job = job.with_tables(["data"]);
-    }
-    // The server sends one request at a time; callbacks made while it runs
-    // wait no longer than its deadline.
-    *lock(&bridge.deadline) = Some(Instant::now() + timeout);
-    let answer = {
-        let writer = Arc::clone(writer);
-        let bridge = Arc::clone(bridge);
-        let running = Arc::clone(running);
-        move |result: Result<Reply, EngineError>| {
-            lock(&running).remove(&id);
-            *lock(&bridge.deadline) = None;
-            let reply = FromWorker::Reply {
-                id,
-                outcome: outcome(result),
-            };
-            // A failed write means the server is gone; the reader then ends.
-            let _ = protocol::write_frame(&mut *lock(&writer), &reply);
+/// The server's requests on their way through the engine.
+struct Requests {
+    engine: RHandle,
+    writer: Arc<Mutex<UnixStream>>,
+    bridge: Arc<Bridge>,
+    /// The engine's job for each request still running, for `cancel`.
+    running: Arc<Mutex<HashMap<u64, JobId>>>,
+}
+
+impl Requests {
+    /// Queues request `id` as an engine job whose reply frame the R thread
+    /// writes when the job ends; a job the engine refuses is answered at
+    /// once.
+    fn submit(&self, id: u64, op: Op, args: Value, timeout: Duration) {
+        let mut job = Job::call(op.r_function(), args).with_timeout(timeout);
+        if op == Op::Eval {
+            job = job.with_tables(["data"]);
         }
+        // The server sends one request at a time; callbacks made while it
+        // runs wait no longer than its deadline.
+        *lock(&self.bridge.deadline) = Some(Instant::now() + timeout);
+        let answer = {
+            let writer = Arc::clone(&self.writer);
+            let bridge = Arc::clone(&self.bridge);
+            let running = Arc::clone(&self.running);
+            move |result: Result<Reply, EngineError>| {
+                lock(&running).remove(&id);
+                *lock(&bridge.deadline) = None;
+                reply(&writer, id, result);
+            }
+        };
+        // The map stays locked across the submission, so a job that ends at
+        // once cannot look for its entry before it is there.
+        let mut running = lock(&self.running);
+        match self.engine.submit(job, answer) {
+            Ok(job) => {
+                running.insert(id, job);
+            }
+            Err(error) => {
+                drop(running);
+                *lock(&self.bridge.deadline) = None;
+                reply(&self.writer, id, Err(error));
+            }
+        }
+    }
+
+    /// Stops request `id`: its job is dropped from the queue or interrupted,
+    /// and a callback it waits in gives up.
+    fn cancel(&self, id: u64) {
+        if let Some(job) = lock(&self.running).get(&id) {
+            self.engine.abort(*job);
+            self.bridge.abandon();
+        }
+    }
+}
+
+/// Writes the reply frame of request `id`. A failed write means the server
+/// is gone; the reader then ends.
+fn reply(writer: &Mutex<UnixStream>, id: u64, result: Result<Reply, EngineError>) {
+    let frame = FromWorker::Reply {
+        id,
+        outcome: outcome(result),
     };
-    // The running map is locked across the submission, so a job that ends at
-    // once cannot remove its entry before it is there.
-    let mut jobs = lock(running);
-    match engine.submit(job, answer) {
-        Ok(job) => {
-            jobs.insert(id, job);
-        }
-        Err(error) => {
-            drop(jobs);
-            *lock(&bridge.deadline) = None;
-            let reply = FromWorker::Reply {
-                id,
-                outcome: outcome(Err(error)),
-            };
-            let _ = protocol::write_frame(&mut *lock(writer), &reply);
-        }
-    }
+    let _ = protocol::write_frame(&mut *lock(writer), &frame);
 }
 
 /// A job's result as the protocol reports it.
