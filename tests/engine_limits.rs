@@ -287,3 +287,44 @@ fn aborted_submitted_jobs_are_cancelled_running_or_queued() {
     }
     assert_eq!(eval("'after'").unwrap().value, json!("after"));
 }
+
+/// Context switches of this process's thread named `name` so far (voluntary
+/// ones: each is the thread going to sleep and being woken again).
+fn wake_ups(name: &str) -> u64 {
+    let tasks = std::fs::read_dir("/proc/self/task").expect("/proc/self/task");
+    for task in tasks.flatten() {
+        let path = task.path();
+        let comm = std::fs::read_to_string(path.join("comm")).unwrap_or_default();
+        if comm.trim() != name {
+            continue;
+        }
+        let status = std::fs::read_to_string(path.join("status")).expect("status");
+        return status
+            .lines()
+            .find_map(|line| line.strip_prefix("voluntary_ctxt_switches:"))
+            .and_then(|count| count.trim().parse().ok())
+            .expect("voluntary_ctxt_switches");
+    }
+    panic!("no thread named {name}");
+}
+
+/// An idle engine lets its watchdog sleep: after a second without jobs it
+/// no longer wakes every 10 ms (a hundred times a second, in every worker
+/// process too), and the next job still meets its deadline.
+#[test]
+fn an_idle_watchdog_sleeps() {
+    let _turn = serial();
+    assert_eq!(eval("1").unwrap().value, json!(1));
+    std::thread::sleep(Duration::from_millis(1300));
+    let before = wake_ups("rmcp-r-watchdog");
+    std::thread::sleep(Duration::from_secs(2));
+    let woken = wake_ups("rmcp-r-watchdog") - before;
+    assert!(woken <= 5, "the idle watchdog woke {woken} times in 2 s");
+    let (result, elapsed) =
+        timed(Job::eval("while (TRUE) {}").with_timeout(Duration::from_millis(300)));
+    assert!(
+        matches!(result, Err(EngineError::Timeout { .. })),
+        "{result:?}"
+    );
+    assert!(elapsed < Duration::from_secs(2), "took {elapsed:?}");
+}
