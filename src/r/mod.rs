@@ -460,9 +460,10 @@ impl RHandle {
     ///
     /// The watchdog enforces the job's deadline: R is interrupted there, and
     /// `done` gets [`EngineError::Timeout`] once R lets go (R stuck inside C
-    /// code answers only when the call returns). [`RHandle::abort`] cancels
-    /// the job; its `cancel` token is not watched. `done` should be quick
-    /// and must not wait for the engine.
+    /// code answers only when the call returns; a job whose deadline passes
+    /// while it is queued is answered, without running, when R reaches it).
+    /// [`RHandle::abort`] cancels the job; its `cancel` token is not watched.
+    /// `done` should be quick and must not wait for the engine.
     pub fn submit(
         &self,
         job: Job,
