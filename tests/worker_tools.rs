@@ -46,12 +46,7 @@ async fn introspection_sees_the_callers_objects() {
     let client = client(&harness).await;
     value(&run_r(&client, "df <- head(mtcars, 7); v <- 1:10; result <- NULL").await);
     let listed = call(&client, "list_r_objects", json!({"sort_by": "size"})).await;
-    let names: Vec<&str> = listed["structuredContent"]["objects"]
-        .as_array()
-        .expect("objects")
-        .iter()
-        .filter_map(|o| o["name"].as_str())
-        .collect();
+    let names = object_names(&listed);
     assert!(names.contains(&"df") && names.contains(&"v"), "{listed}");
     let inspected = call(
         &client,
@@ -211,16 +206,21 @@ async fn code_that_does_not_parse_runs_nothing() {
         "{next}"
     );
     let listed = call(&client, "list_r_objects", json!({})).await;
-    let names: Vec<&str> = listed["structuredContent"]["objects"]
-        .as_array()
-        .expect("objects")
-        .iter()
-        .filter_map(|o| o["name"].as_str())
-        .collect();
+    let names = object_names(&listed);
     assert!(
         names.contains(&"kept") && names.contains(&"made") && !names.contains(&"x"),
         "{listed}"
     );
+}
+
+/// The object names a `list_r_objects` result lists.
+fn object_names(listed: &serde_json::Value) -> Vec<&str> {
+    listed["structuredContent"]["objects"]
+        .as_array()
+        .expect("objects")
+        .iter()
+        .filter_map(|o| o["name"].as_str())
+        .collect()
 }
 
 /// `execute_r_analysis` of `code` with a 1 s time limit.
