@@ -247,13 +247,29 @@ impl Floor<'_> {
         case.floor_mean = floor.map(|time| time.mean);
         case.floor_after_idle = after_idle.map(|time| time.median);
     }
+
+    /// Times `case`'s R work back to back again, after its runs (see
+    /// `Case::floor_mean_after`).
+    fn time_again(&self, case: &mut Case) {
+        let Some((setup, body)) = &case.floor_code else {
+            return;
+        };
+        let budget = Duration::from_secs(2);
+        case.floor_mean_after = self
+            .runtime
+            .block_on(time_in_r(self.engine, setup, body, 2000, budget, None))
+            .map_err(|error| eprintln!("{}: {error}", case.label))
+            .ok()
+            .map(|time| time.mean);
+    }
 }
 
 /// Cold starts, then one long-lived server: memory idle, every case at
 /// concurrency 1 and 8, memory under load and idle again. With `floor`,
 /// each case's R floor is timed just before its concurrency-1 run, so both
 /// see the machine in the same state (this host's speed drifts by tens of
-/// percent over minutes).
+/// percent over minutes), and its back-to-back mean again right after its
+/// concurrency-8 run.
 fn measure(
     command: &ServerCommand,
     cases: &mut [Case],
@@ -359,6 +375,9 @@ fn measure(
                 }
             }
             case.set(side, concurrency, outcome);
+        }
+        if let Some(floor) = floor {
+            floor.time_again(case);
         }
     }
     std::thread::sleep(Duration::from_secs(1));

@@ -36,8 +36,13 @@ pub struct Case {
     /// R's own time for the same work (median), when it has R work.
     pub floor: Option<Duration>,
     /// Its mean over back-to-back evaluations, garbage collections
-    /// included: 1 / this is what one R thread can do.
+    /// included: 1 / this is what one R thread can do. Timed before the
+    /// case's concurrency-1 run.
     pub floor_mean: Option<Duration>,
+    /// The same mean timed again right after the concurrency-8 run: this
+    /// host's speed drifts by tens of percent over minutes, and the
+    /// throughput ceiling is the average of the two, which bracket the run.
+    pub floor_mean_after: Option<Duration>,
     /// The same, with R idle for 1 ms before each timed evaluation (as
     /// between the calls of one client).
     pub floor_after_idle: Option<Duration>,
@@ -54,6 +59,15 @@ pub struct Case {
 }
 
 impl Case {
+    /// R's back-to-back time per call for the throughput ceiling: the mean
+    /// of the timings before and after the runs, or the one there is.
+    pub fn throughput_floor(&self) -> Option<Duration> {
+        match (self.floor_mean, self.floor_mean_after) {
+            (Some(before), Some(after)) => Some((before + after) / 2),
+            (before, after) => before.or(after),
+        }
+    }
+
     pub fn new(label: &str, call: Call, floor_code: Option<(String, String)>, plot: bool) -> Case {
         Case {
             label: label.to_string(),
@@ -61,6 +75,7 @@ impl Case {
             floor_code,
             floor: None,
             floor_mean: None,
+            floor_mean_after: None,
             floor_after_idle: None,
             plot,
             catalog: false,
@@ -218,10 +233,12 @@ pub fn render(
          included, which the median leaves out) is what one R thread does per call, the \
          ceiling for throughput; the idle floor times it after R slept 1 ms, as the server's R does \
          between one client's calls (cold caches make the same work up to twice as slow). Each \
-         case's floors are timed in the bench's own R just before rmcp-server's runs of it. \
+         case's floors are timed in the bench's own R just before rmcp-server's runs of it, and \
+         the back-to-back mean again right after its concurrency-8 run: the throughput ceiling \
+         uses the average of the two, as this host's speed drifts by tens of percent over minutes. \
          rmcp-server runs with `--rate-limit 0` (the default 50/s per client would throttle the \
          bench); both log at info to a file. Concurrency 8 means 8 clients with 8 sessions \
-         sharing the 2 cores with the servers.\n"
+         sharing the {cores} cores with the servers.\n"
     );
     latency_table(&mut out, cases, reference, 0);
     latency_table(&mut out, cases, reference, 1);
@@ -393,13 +410,22 @@ fn latency_table(out: &mut String, cases: &[Case], reference: &ServerReport, slo
         } else {
             let ours_rate = measured(ours).map(Measured::throughput);
             let theirs_rate = measured(theirs).map(Measured::throughput);
-            let ceiling = match (ours_rate, case.floor_mean) {
+            let ceiling = match (ours_rate, case.throughput_floor()) {
                 (Some(rate), Some(floor)) => {
                     format!("{:.0} %", 100.0 * rate * floor.as_secs_f64())
                 }
                 _ => "–".into(),
             };
-            let floor_mean = case.floor_mean.map_or("–".into(), ms);
+            let floor_mean = match (
+                case.throughput_floor(),
+                case.floor_mean,
+                case.floor_mean_after,
+            ) {
+                (Some(mean), Some(before), Some(after)) => {
+                    format!("{} ({} before, {} after)", ms(mean), ms(before), ms(after))
+                }
+                (mean, _, _) => mean.map_or("–".into(), ms),
+            };
             let busy = match measured(ours) {
                 Some(m) if case.catalog && !m.latencies.is_empty() => {
                     m.r_busy.filter(|(_, jobs)| *jobs > 0).map(|(busy, jobs)| {
@@ -593,7 +619,7 @@ fn targets_table(out: &mut String, cases: &[Case], ours: &ServerReport, referenc
     }
     for case in cases.iter().filter(|case| case.is_tool()) {
         let name = case.tool_name().unwrap_or("");
-        if let (Some(m), Some(floor)) = (measured(&case.ours[1]), case.floor_mean) {
+        if let (Some(m), Some(floor)) = (measured(&case.ours[1]), case.throughput_floor()) {
             let share = m.throughput() * floor.as_secs_f64();
             row(
                 "throughput at concurrency 8 ≥ 80 % of one R thread (1 / mean floor)",
