@@ -20,7 +20,7 @@ mod load;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use load::floor::{r_arguments, time_in_r};
+use load::floor::{r_arguments, time_in_r, RTime};
 use load::process::{reference_program, ServerCommand};
 use load::report::{self, Case, Outcome, ServerReport, Side};
 use load::run::{run, Budget, Call, Measured};
@@ -231,18 +231,8 @@ struct Floor<'a> {
 impl Floor<'_> {
     /// Times `case`'s R work back to back, and after 1 ms of idle R.
     fn time(&self, case: &mut Case) {
-        let Some((setup, body)) = &case.floor_code else {
-            return;
-        };
-        let budget = Duration::from_secs(2);
-        let timed = |calls: usize, gap: Option<Duration>| {
-            self.runtime
-                .block_on(time_in_r(self.engine, setup, body, calls, budget, gap))
-                .map_err(|error| eprintln!("{}: {error}", case.label))
-                .ok()
-        };
-        let floor = timed(2000, None);
-        let after_idle = timed(500, Some(Duration::from_millis(1)));
+        let floor = self.timed(case, 2000, None);
+        let after_idle = self.timed(case, 500, Some(Duration::from_millis(1)));
         case.floor = floor.map(|time| time.median);
         case.floor_mean = floor.map(|time| time.mean);
         case.floor_after_idle = after_idle.map(|time| time.median);
@@ -251,16 +241,18 @@ impl Floor<'_> {
     /// Times `case`'s R work back to back again, after its runs (see
     /// `Case::floor_mean_after`).
     fn time_again(&self, case: &mut Case) {
-        let Some((setup, body)) = &case.floor_code else {
-            return;
-        };
+        case.floor_mean_after = self.timed(case, 2000, None).map(|time| time.mean);
+    }
+
+    /// Up to `calls` evaluations of `case`'s R work in about 2 s, each after
+    /// `gap` of idle R when given; `None` for a case without R work.
+    fn timed(&self, case: &Case, calls: usize, gap: Option<Duration>) -> Option<RTime> {
+        let (setup, body) = case.floor_code.as_ref()?;
         let budget = Duration::from_secs(2);
-        case.floor_mean_after = self
-            .runtime
-            .block_on(time_in_r(self.engine, setup, body, 2000, budget, None))
+        self.runtime
+            .block_on(time_in_r(self.engine, setup, body, calls, budget, gap))
             .map_err(|error| eprintln!("{}: {error}", case.label))
             .ok()
-            .map(|time| time.mean);
     }
 }
 

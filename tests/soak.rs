@@ -22,7 +22,7 @@ use rmcp_server::metrics::Metrics;
 use rmcp_server::tools::catalog::Catalog;
 use rmcp_server::worker::{FreeFormR, Pool};
 use serde_json::{json, Value};
-use support::sse_messages;
+use support::{answer_messages, sse_messages};
 use tokio::sync::oneshot;
 
 /// Concurrent MCP sessions, each its own tokio task and HTTP client.
@@ -412,13 +412,9 @@ impl Session {
             ));
             return None;
         }
-        let reply = if stream && !text.trim_start().starts_with('{') {
-            sse_messages(&text)
-                .into_iter()
-                .find(|m| m.get("id").is_some())
-        } else {
-            serde_json::from_str::<Value>(&text).ok()
-        };
+        let reply = answer_messages(&text)
+            .into_iter()
+            .find(|m| m.get("id").is_some());
         match reply {
             Some(reply) if reply["id"] == json!(id) && reply["jsonrpc"] == "2.0" => {
                 if reply.get("error").is_some() {
