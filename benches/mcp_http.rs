@@ -17,11 +17,11 @@
 
 mod load;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
 use load::floor::{r_arguments, time_in_r, RTime};
-use load::process::{reference_program, ServerCommand};
+use load::process::{reference_command, ServerCommand};
 use load::report::{self, Case, Outcome, ServerReport, Side};
 use load::run::{run, Budget, Call, Measured};
 use rmcp_server::r::{EngineConfig, Job, RHandle};
@@ -123,28 +123,6 @@ fn main() {
     if let Err(error) = std::fs::write(&path, &text) {
         eprintln!("could not write {}: {error}", path.display());
     }
-}
-
-/// The reference's command line, or why it cannot be run.
-fn reference_command(root: &Path, logs: &Path) -> Result<ServerCommand, String> {
-    if std::env::var_os("RMCP_BENCH_SKIP_REFERENCE").is_some() {
-        return Err("not measured: RMCP_BENCH_SKIP_REFERENCE is set".into());
-    }
-    let Some(program) = reference_program(root) else {
-        let reason = std::fs::read_to_string(root.join("target/bench/reference-unavailable.txt"))
-            .unwrap_or_else(|_| {
-                ".venv-bench/bin/rmcp is missing (make bench installs rmcp==0.12.0 there)".into()
-            });
-        return Err(format!("not available: {}", reason.trim()));
-    };
-    Ok(ServerCommand {
-        label: "Python rmcp 0.12.0",
-        program,
-        args: ["serve-http", "--host", "127.0.0.1", "--port", "{port}"]
-            .map(String::from)
-            .to_vec(),
-        log: logs.join("reference.log"),
-    })
 }
 
 /// The calls, with the R code of their floor.

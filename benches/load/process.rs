@@ -219,3 +219,25 @@ pub fn reference_program(root: &Path) -> Option<PathBuf> {
     let program = root.join(".venv-bench/bin/rmcp");
     program.is_file().then_some(program)
 }
+
+/// The reference's command line, or why it cannot be run.
+pub fn reference_command(root: &Path, logs: &Path) -> Result<ServerCommand, String> {
+    if std::env::var_os("RMCP_BENCH_SKIP_REFERENCE").is_some() {
+        return Err("not measured: RMCP_BENCH_SKIP_REFERENCE is set".into());
+    }
+    let Some(program) = reference_program(root) else {
+        let reason = std::fs::read_to_string(root.join("target/bench/reference-unavailable.txt"))
+            .unwrap_or_else(|_| {
+                ".venv-bench/bin/rmcp is missing (make bench installs rmcp==0.12.0 there)".into()
+            });
+        return Err(format!("not available: {}", reason.trim()));
+    };
+    Ok(ServerCommand {
+        label: "Python rmcp 0.12.0",
+        program,
+        args: ["serve-http", "--host", "127.0.0.1", "--port", "{port}"]
+            .map(String::from)
+            .to_vec(),
+        log: logs.join("reference.log"),
+    })
+}

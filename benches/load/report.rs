@@ -265,8 +265,9 @@ fn agreement_table(out: &mut String, cases: &[Case], reference: &ServerReport) {
         out,
         "One answer of each call from each server, `structuredContent` compared place by place. \
          Numbers at the same path are equal when they differ by at most {AGREE} relative; the \
-         reference rounds many of its numbers (to 4 decimals), so a number that equals the \
-         reference's once rounded to as many decimals as the reference printed is counted as \
+         reference rounds many of its numbers (to 4 or 2 decimals, and prints them without \
+         trailing zeros), so a number that equals the reference's once rounded to as many \
+         decimals as the reference printed, and at least {ROUNDED_DECIMALS}, is counted as \
          equal at its rounding. Only paths both answers have are compared; paths only the \
          reference fills are listed.\n"
     );
@@ -276,8 +277,7 @@ fn agreement_table(out: &mut String, cases: &[Case], reference: &ServerReport) {
         let row = match (&case.samples[0], &case.samples[1], &reference.unavailable) {
             (_, _, Some(why)) => format!("{why} | | | | |"),
             (Some(Ok(ours)), Some(Ok(theirs)), _) => {
-                let mut comparison = Comparison::default();
-                comparison.walk(ours, theirs, "");
+                let comparison = Comparison::of(ours, theirs);
                 let first = |items: &[String]| {
                     let shown: Vec<&str> = items.iter().take(4).map(String::as_str).collect();
                     let more = items.len().saturating_sub(shown.len());
@@ -294,7 +294,7 @@ fn agreement_table(out: &mut String, cases: &[Case], reference: &ServerReport) {
                 format!(
                     "{} | {} | {} | {} | {}",
                     comparison.compared,
-                    comparison.compared - comparison.rounded - comparison.differ.len(),
+                    comparison.equal(),
                     comparison.rounded,
                     first(&comparison.differ),
                     first(&comparison.missing)
@@ -309,16 +309,58 @@ fn agreement_table(out: &mut String, cases: &[Case], reference: &ServerReport) {
     let _ = writeln!(out);
 }
 
+/// Two answers' `structuredContent` compared place by place, from the
+/// reference's side: its numbers and its short strings (names, labels,
+/// methods; long text such as interpretations is left out), and the places
+/// it fills that this server leaves out or fills with another kind of value.
 #[derive(Default)]
-struct Comparison {
-    compared: usize,
-    /// Equal only once rounded as the reference printed it.
-    rounded: usize,
-    differ: Vec<String>,
-    missing: Vec<String>,
+pub struct Comparison {
+    /// Numbers found at the same place in both.
+    pub compared: usize,
+    /// Numbers equal only once rounded as the reference printed them.
+    pub rounded: usize,
+    /// Numbers that differ, each as "`path` ours vs theirs".
+    pub differ: Vec<String>,
+    /// Places the reference fills and this server leaves out.
+    pub missing: Vec<String>,
+    /// Short strings and booleans found at the same place in both.
+    pub strings_compared: usize,
+    /// Short strings and booleans that differ, as "`path` ours vs theirs".
+    pub strings_differ: Vec<String>,
+    /// Places where the two hold different kinds of value (an object
+    /// against an array, a number against text), or arrays of different
+    /// lengths.
+    pub shape: Vec<String>,
 }
 
+/// Strings up to this many characters are compared; longer ones are prose.
+const SHORT_STRING: usize = 40;
+
+/// The fewest decimals the reference rounds a number to.
+const ROUNDED_DECIMALS: usize = 2;
+
 impl Comparison {
+    /// Compares `ours` with `theirs` (the reference's).
+    pub fn of(ours: &Value, theirs: &Value) -> Comparison {
+        let mut comparison = Comparison::default();
+        comparison.walk(ours, theirs, "");
+        comparison
+    }
+
+    /// Numbers equal outright.
+    pub fn equal(&self) -> usize {
+        self.compared - self.rounded - self.differ.len()
+    }
+
+    /// Whether anything differs: a number, a short string, a kind of value
+    /// or a place the reference fills.
+    pub fn any_difference(&self) -> bool {
+        !(self.differ.is_empty()
+            && self.missing.is_empty()
+            && self.strings_differ.is_empty()
+            && self.shape.is_empty())
+    }
+
     fn walk(&mut self, ours: &Value, theirs: &Value, path: &str) {
         match (ours, theirs) {
             (Value::Object(a), Value::Object(b)) => {
@@ -332,6 +374,10 @@ impl Comparison {
                 }
             }
             (Value::Array(a), Value::Array(b)) => {
+                if a.len() != b.len() {
+                    self.shape
+                        .push(format!("`{path}` {} items vs {}", a.len(), b.len()));
+                }
                 for (index, (our, their)) in a.iter().zip(b).enumerate() {
                     self.walk(our, their, &format!("{path}[{index}]"));
                 }
@@ -343,24 +389,58 @@ impl Comparison {
                 );
                 self.compared += 1;
                 let same = |a: f64, b: f64| (a - b).abs() <= AGREE * a.abs().max(b.abs()).max(1.0);
-                // Decimals the reference printed (its shortest spelling).
+                // Decimals the reference printed (its shortest spelling), at
+                // least ROUNDED_DECIMALS: it rounds to 2 or 4 decimals and
+                // drops trailing zeros, so 91.99996 comes back as 92 and
+                // 0.00004 as 0.
                 let decimals = b
                     .to_string()
                     .split_once('.')
-                    .map_or(0, |(_, fraction)| fraction.len());
-                // Half a unit of the last printed decimal (ties either way).
+                    .map_or(0, |(_, fraction)| fraction.len())
+                    .max(ROUNDED_DECIMALS);
+                // Half a unit of that decimal (ties either way).
                 let half_unit = 0.5 * 10f64.powi(-i32::try_from(decimals).unwrap_or(0));
                 if same(a, b) {
                     return;
                 }
-                if decimals > 0 && decimals < 15 && (a - b).abs() <= half_unit * (1.0 + 1e-9) {
+                if decimals < 15 && (a - b).abs() <= half_unit * (1.0 + 1e-9) {
                     self.rounded += 1;
                 } else {
                     self.differ.push(format!("`{path}` {a} vs {b}"));
                 }
             }
-            _ => {}
+            (Value::String(a), Value::String(b)) if b.chars().count() <= SHORT_STRING => {
+                self.strings_compared += 1;
+                if a != b {
+                    self.strings_differ.push(format!("`{path}` {a:?} vs {b:?}"));
+                }
+            }
+            // A place this server leaves empty where the reference has a
+            // value; the reverse is the reference leaving it empty.
+            (Value::Null, their) => self.shape.push(format!("`{path}` null vs {}", kind(their))),
+            (Value::String(_), Value::String(_)) | (_, Value::Null) => {}
+            (Value::Bool(a), Value::Bool(b)) => {
+                self.strings_compared += 1;
+                if a != b {
+                    self.strings_differ.push(format!("`{path}` {a} vs {b}"));
+                }
+            }
+            (a, b) => self
+                .shape
+                .push(format!("`{path}` {} vs {}", kind(a), kind(b))),
         }
+    }
+}
+
+/// The JSON kind of a value, for the report.
+fn kind(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "text",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
     }
 }
 
