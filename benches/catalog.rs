@@ -89,14 +89,7 @@ fn main() {
             std::process::exit(1);
         }
     };
-    let ours = ServerCommand {
-        label: "rmcp-server",
-        program: PathBuf::from(env!("CARGO_BIN_EXE_rmcp")),
-        args: ["serve-http", "--port", "{port}", "--rate-limit", "0"]
-            .map(String::from)
-            .to_vec(),
-        log: logs.join("catalog-rmcp-server.log"),
-    };
+    let ours = ServerCommand::rmcp_server(logs.join("catalog-rmcp-server.log"));
     let mut runs: Vec<CaseRun> = fixtures
         .iter()
         .flat_map(|fixture| {
@@ -147,8 +140,8 @@ fn run_ours(
     let mut client = Client::new(&server);
     for (run, args) in runs.iter_mut().zip(arguments) {
         // Two untimed calls: a tool's first call in a process loads its
-        // packages, and R may still be putting interpreter state back after
-        // answering it.
+        // packages, and R's JIT compiles the catalog's R functions before
+        // their second use (tens of milliseconds, once).
         for _ in 0..WARM_UP {
             let _ = client.ask(&run.tool, args);
         }

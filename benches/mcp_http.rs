@@ -90,14 +90,7 @@ fn main() {
     let r_version = engine.health().r_version.unwrap_or_default();
     let mut cases = cases(&mtcars);
 
-    let ours = ServerCommand {
-        label: "rmcp-server",
-        program: PathBuf::from(env!("CARGO_BIN_EXE_rmcp")),
-        args: ["serve-http", "--port", "{port}", "--rate-limit", "0"]
-            .map(String::from)
-            .to_vec(),
-        log: logs.join("rmcp-server.log"),
-    };
+    let ours = ServerCommand::rmcp_server(logs.join("rmcp-server.log"));
     let floor = Floor {
         engine: &engine,
         runtime: &runtime,

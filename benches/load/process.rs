@@ -37,6 +37,19 @@ pub fn free_port() -> std::io::Result<u16> {
 }
 
 impl ServerCommand {
+    /// This server, built by the bench, on a free port, with rate limiting
+    /// off (its default 50 calls/s per client would throttle the load).
+    pub fn rmcp_server(log: PathBuf) -> ServerCommand {
+        ServerCommand {
+            label: "rmcp-server",
+            program: PathBuf::from(env!("CARGO_BIN_EXE_rmcp")),
+            args: ["serve-http", "--port", "{port}", "--rate-limit", "0"]
+                .map(String::from)
+                .to_vec(),
+            log,
+        }
+    }
+
     /// Starts the server and waits (at most `limit`) until `/health` answers.
     pub fn start(&self, limit: Duration) -> Result<Server, String> {
         let port = free_port().map_err(|error| format!("no free port: {error}"))?;

@@ -417,8 +417,10 @@ impl Comparison {
             }
             // A place this server leaves empty where the reference has a
             // value; the reverse is the reference leaving it empty.
-            (Value::Null, their) => self.shape.push(format!("`{path}` null vs {}", kind(their))),
-            (Value::String(_), Value::String(_)) | (_, Value::Null) => {}
+            (Value::Null, their) if !their.is_null() => {
+                self.shape.push(format!("`{path}` null vs {}", kind(their)));
+            }
+            (Value::String(_), Value::String(_)) | (_, Value::Null) | (Value::Null, _) => {}
             (Value::Bool(a), Value::Bool(b)) => {
                 self.strings_compared += 1;
                 if a != b {
