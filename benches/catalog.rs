@@ -2,8 +2,9 @@
 //! (`rmcp==0.12.0`). Every case of `tests/catalog/*.json` (the fixtures
 //! `tests/catalog_tools.rs` checks against R's own functions, exact
 //! identities and bad input) goes to both servers over MCP Streamable HTTP
-//! with the same arguments. Per tool: latency on both, their ratio, and
-//! whether the two answers agree, differ, or only one side answers; then
+//! with the same arguments. Per tool: latency on both, their ratio, the
+//! part of this server's latency its R thread spent (from its `/metrics`),
+//! and whether the two answers agree, differ, or only one side answers; then
 //! each case where they part, with the first places they differ or the
 //! refusing side's message. Prints the tables and writes them to
 //! `benches/results/catalog.md`.
@@ -239,23 +240,22 @@ impl Client {
     /// Calls `tool` with `args`: the answer, and its time on the wire when
     /// the server answered.
     fn ask(&mut self, tool: &str, args: &Value) -> (Answer, Option<Duration>) {
-        let session = match self.session.take() {
+        let mut session = match self.session.take() {
             Some(session) => session,
             None => match Session::open(self.address, CALL_LIMIT) {
                 Ok(session) => session,
                 Err(error) => return (Answer::Failed(format!("no session: {error}")), None),
             },
         };
-        let mut session = session;
         let reply = session.request("tools/call", &json!({"name": tool, "arguments": args}));
         let time = session.last_round_trip;
         match reply {
             Ok(result) => {
                 self.session = Some(session);
-                let answer = if result["isError"] == true {
-                    Answer::Refused(first_text(&result))
-                } else {
-                    Answer::Result(result["structuredContent"].clone())
+                let answer = match result.get("structuredContent") {
+                    _ if result["isError"] == true => Answer::Refused(first_text(&result)),
+                    Some(content) if !content.is_null() => Answer::Result(content.clone()),
+                    _ => Answer::Failed("a result without structuredContent".into()),
                 };
                 (answer, Some(time))
             }
