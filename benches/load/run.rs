@@ -209,8 +209,8 @@ pub fn run(address: SocketAddr, pid: u32, call: &Call, budget: Budget) -> Result
     })
 }
 
-/// Seconds the server's R spent in jobs, and jobs done, from its
-/// `/metrics` (`None` for a server without them, like the reference).
+/// Seconds the server's R spent in jobs (any outcome), and jobs done, from
+/// its `/metrics` (`None` for a server without them, like the reference).
 pub fn r_busy(address: SocketAddr) -> Option<(f64, u64)> {
     let response = get_once(address, "/metrics", Duration::from_secs(10)).ok()?;
     if response.status != 200 {
