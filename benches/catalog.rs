@@ -23,8 +23,8 @@ use std::time::{Duration, Instant};
 
 use load::mcp::Session;
 use load::process::{reference_command, Server, ServerCommand};
-use load::report::Comparison;
-use load::run::r_busy;
+use load::report::{ms, times, Comparison};
+use load::run::{percentile, r_busy};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -67,6 +67,7 @@ enum Answer {
 struct CaseRun {
     tool: String,
     name: String,
+    args: Value,
     ours: Answer,
     /// Median of the timed calls.
     ours_time: Option<Duration>,
@@ -92,11 +93,13 @@ fn main() {
     };
     let ours = ServerCommand::rmcp_server(logs.join("catalog-rmcp-server.log"));
     let mut runs: Vec<CaseRun> = fixtures
-        .iter()
+        .into_iter()
         .flat_map(|fixture| {
-            fixture.cases.iter().map(|case| CaseRun {
-                tool: fixture.tool.clone(),
-                name: case.name.clone(),
+            let tool = fixture.tool;
+            fixture.cases.into_iter().map(move |case| CaseRun {
+                tool: tool.clone(),
+                name: case.name,
+                args: case.args,
                 ours: Answer::Failed("not run".into()),
                 ours_time: None,
                 ours_r: None,
@@ -105,19 +108,14 @@ fn main() {
             })
         })
         .collect();
-    let arguments: Vec<&Value> = fixtures
-        .iter()
-        .flat_map(|fixture| fixture.cases.iter().map(|case| &case.args))
-        .collect();
 
-    if let Err(why) = run_ours(&ours, &mut runs, &arguments) {
+    if let Err(why) = run_ours(&ours, &mut runs) {
         eprintln!("catalog bench: rmcp-server did not start: {why}");
     }
     let reference_note = reference_command(&root, &logs)
         .and_then(|mut command| {
             command.log = logs.join("catalog-reference.log");
-            run_reference(&command, &mut runs, &arguments)
-                .map_err(|why| format!("did not start: {why}"))
+            run_reference(&command, &mut runs).map_err(|why| format!("did not start: {why}"))
         })
         .err();
 
@@ -132,26 +130,22 @@ fn main() {
 
 /// This server's answers and times: per case [`WARM_UP`] untimed calls,
 /// then [`TIMED`] timed ones.
-fn run_ours(
-    command: &ServerCommand,
-    runs: &mut [CaseRun],
-    arguments: &[&Value],
-) -> Result<(), String> {
+fn run_ours(command: &ServerCommand, runs: &mut [CaseRun]) -> Result<(), String> {
     let mut server = command.start(Duration::from_secs(60))?;
     let mut client = Client::new(&server);
-    for (run, args) in runs.iter_mut().zip(arguments) {
+    for run in runs.iter_mut() {
         // Two untimed calls: a tool's first call in a process loads its
         // packages, and R's JIT compiles the catalog's R functions before
         // their second use (tens of milliseconds, once).
         for _ in 0..WARM_UP {
-            let _ = client.ask(&run.tool, args);
+            let _ = client.ask(&run.tool, &run.args);
         }
-        let mut times = Vec::with_capacity(TIMED);
+        let mut timed = Vec::with_capacity(TIMED);
         let mut answer = None;
         let before = r_busy(server.address);
         for _ in 0..TIMED {
-            let (reply, time) = client.ask(&run.tool, args);
-            times.extend(time);
+            let (reply, time) = client.ask(&run.tool, &run.args);
+            timed.extend(time);
             answer = Some(reply);
         }
         run.ours_r = match (before, r_busy(server.address)) {
@@ -162,8 +156,7 @@ fn run_ours(
             }
             _ => None,
         };
-        times.sort();
-        run.ours_time = times.get(times.len() / 2).copied();
+        run.ours_time = median(&timed);
         run.ours = answer.unwrap_or(Answer::Failed("not run".into()));
     }
     drop(client);
@@ -173,20 +166,16 @@ fn run_ours(
 
 /// The reference's answers and times: one call per case, within
 /// [`REFERENCE_BUDGET`].
-fn run_reference(
-    command: &ServerCommand,
-    runs: &mut [CaseRun],
-    arguments: &[&Value],
-) -> Result<(), String> {
+fn run_reference(command: &ServerCommand, runs: &mut [CaseRun]) -> Result<(), String> {
     let mut server = command.start(Duration::from_secs(120))?;
     let mut client = Client::new(&server);
     let started = Instant::now();
-    for (index, (run, args)) in runs.iter_mut().zip(arguments).enumerate() {
+    for (index, run) in runs.iter_mut().enumerate() {
         if started.elapsed() > REFERENCE_BUDGET {
             eprintln!("catalog bench: the reference's time budget ran out at case {index}");
             break;
         }
-        let (reply, time) = client.ask(&run.tool, args);
+        let (reply, time) = client.ask(&run.tool, &run.args);
         run.theirs = reply;
         run.theirs_time = time;
     }
@@ -353,10 +342,7 @@ impl Tally {
             (Some(note), _, _) => (note.to_string(), "–".to_string()),
             (None, Some(ours), Some(theirs)) => (
                 ms(theirs),
-                format!(
-                    "{:.0}×",
-                    theirs.as_secs_f64() / ours.as_secs_f64().max(1e-9)
-                ),
+                times(theirs.as_secs_f64() / ours.as_secs_f64().max(1e-9)),
             ),
             _ => ("–".into(), "–".into()),
         };
@@ -375,19 +361,10 @@ impl Tally {
     }
 }
 
-fn median(times: &[Duration]) -> Option<Duration> {
-    let mut sorted = times.to_vec();
+fn median(durations: &[Duration]) -> Option<Duration> {
+    let mut sorted = durations.to_vec();
     sorted.sort();
-    sorted.get(sorted.len() / 2).copied()
-}
-
-fn ms(duration: Duration) -> String {
-    let value = duration.as_secs_f64() * 1e3;
-    if value < 10.0 {
-        format!("{value:.2}")
-    } else {
-        format!("{value:.0}")
-    }
+    percentile(&sorted, 0.5)
 }
 
 /// At most `limit` characters of `text` on one line, for a table cell.

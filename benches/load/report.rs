@@ -140,7 +140,8 @@ impl ServerReport {
     }
 }
 
-fn ms(duration: Duration) -> String {
+/// Milliseconds, with fewer decimals as they grow.
+pub fn ms(duration: Duration) -> String {
     let ms = duration.as_secs_f64() * 1e3;
     if ms < 1.0 {
         format!("{ms:.3}")
@@ -155,7 +156,8 @@ fn mib(bytes: u64) -> String {
     format!("{:.0} MiB", bytes as f64 / (1024.0 * 1024.0))
 }
 
-fn times(ratio: f64) -> String {
+/// A ratio, as "12×" or "7.7×".
+pub fn times(ratio: f64) -> String {
     if ratio >= 10.0 {
         format!("{ratio:.0}×")
     } else {
