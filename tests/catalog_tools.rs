@@ -76,6 +76,15 @@ fn matches(actual: &Value, expected: &Value, tolerance: f64) -> bool {
     }
 }
 
+/// A fixture's `error_contains`/`warning_contains`: one string or several.
+fn needles_of(needles: &Value) -> Vec<&str> {
+    match needles {
+        Value::String(one) => vec![one.as_str()],
+        Value::Array(many) => many.iter().filter_map(Value::as_str).collect(),
+        _ => Vec::new(),
+    }
+}
+
 fn png_size(data: &str) -> (u32, u32) {
     let bytes = base64::engine::general_purpose::STANDARD
         .decode(data)
@@ -86,8 +95,9 @@ fn png_size(data: &str) -> (u32, u32) {
     (width, height)
 }
 
-/// Every fixture case gives R's numbers (or the promised error), and every
-/// successful result satisfies the published output schema.
+/// Every fixture case gives R's numbers (or the promised error, and the
+/// promised R warnings), and every successful result satisfies the
+/// published output schema.
 #[test]
 fn fixtures_match_r_and_output_schemas() {
     let catalog = catalog();
@@ -115,11 +125,7 @@ fn fixtures_match_r_and_output_schemas() {
             let text = text_of(&result);
             let is_error = result.is_error == Some(true);
             if let Some(needles) = case.get("error_contains") {
-                let needles: Vec<&str> = match needles {
-                    Value::String(one) => vec![one.as_str()],
-                    Value::Array(many) => many.iter().filter_map(Value::as_str).collect(),
-                    _ => Vec::new(),
-                };
+                let needles = needles_of(needles);
                 if !is_error {
                     failures.push(format!("{tool} / {name}: expected an error, got success"));
                 } else if let Some(missing) = needles.iter().find(|n| !text.contains(*n)) {
@@ -142,6 +148,23 @@ fn fixtures_match_r_and_output_schemas() {
                         actual => failures.push(format!(
                             "{tool} / {name}: {pointer} is {actual:?}, expected {expected}"
                         )),
+                    }
+                }
+            }
+            // Degenerate input answered anyway (nulls where R gives NaN)
+            // says so in the text's R warnings.
+            if let Some(needles) = case.get("warning_contains") {
+                let warnings = text.split_once("**R warnings:**").map(|(_, w)| w);
+                match warnings {
+                    None => failures.push(format!("{tool} / {name}: no R warnings in: {text}")),
+                    Some(warnings) => {
+                        if let Some(missing) =
+                            needles_of(needles).iter().find(|n| !warnings.contains(*n))
+                        {
+                            failures.push(format!(
+                                "{tool} / {name}: R warnings lack {missing:?}: {warnings}"
+                            ));
+                        }
                     }
                 }
             }

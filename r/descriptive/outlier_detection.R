@@ -8,8 +8,11 @@
 # * The reference ignores `threshold` for "iqr" (always 1.5). Here an explicit
 #   `threshold` is the IQR multiplier k; without one k = 1.5 (and 3 for the
 #   z-score methods, the schema default).
-# * A constant variable (sd = 0 or MAD = 0) is an error for the z methods
-#   instead of dividing by zero.
+# * A MAD of 0 for "modified_z" is an error when the values vary (every
+#   value off the median would be infinitely far).
+# A constant variable has no outliers by the z methods: its z-scores are
+# undefined (0 / 0), so nothing is flagged, as in the reference, with a
+# warning.
 # `outlier_indices` are 1-based row numbers of `data`.
 tool_outlier_detection <- function(args) {
   data <- rmcp_table(args$data)
@@ -37,8 +40,8 @@ tool_outlier_detection <- function(args) {
     m <- sum(clean) / n
     s <- sqrt(sum((clean - m)^2) / (n - 1L))
     if (s == 0) {
-      rmcp_stop("variable", sprintf("column '%s' is constant (sd = 0), so z-scores are undefined", variable),
-                "use method 'iqr' or a column whose values vary")
+      warning(sprintf("variable: column '%s' is constant (sd = 0), so its z-scores are undefined and no value is flagged; use a column whose values vary",
+                      variable), call. = FALSE)
     }
     flag <- abs((values - m) / s) > threshold
     bounds <- list(threshold = threshold, mean = m, sd = s, lower = m - threshold * s,
@@ -47,7 +50,10 @@ tool_outlier_detection <- function(args) {
   } else {
     med <- stats::median(clean)
     mad <- stats::mad(clean, center = med)
-    if (mad == 0) {
+    if (mad == 0 && all(clean == med)) {
+      warning(sprintf("variable: column '%s' is constant (MAD = 0), so its modified z-scores are undefined and no value is flagged; use a column whose values vary",
+                      variable), call. = FALSE)
+    } else if (mad == 0) {
       rmcp_stop("variable", sprintf("column '%s' has median absolute deviation 0 (more than half the values are equal), so modified z-scores are undefined", variable),
                 "use method 'iqr' or 'z_score'")
     }

@@ -9,10 +9,11 @@
 #   V = n / (n - k) (X'X)^-1 X' diag(e^2) X (X'X)^-1.
 # r_squared / adj_r_squared: summary.plm's (within R^2 for fixed effects).
 # n_groups / time_periods: plm::pdim (n, T).
+# Terms plm cannot estimate (collinear ones; in a fixed-effects model,
+# regressors constant within ids) are dropped by plm, as in the reference;
+# here a warning names them. A model left with no term is an error.
 # Differences from the reference (rmcp 0.12.0): robust between models work;
-# duplicate (id, time) pairs, coefficients plm cannot estimate (e.g. a
-# regressor constant within ids in a fixed-effects model) and missing
-# columns are errors saying so.
+# duplicate (id, time) pairs and missing columns are errors saying so.
 tool_panel_regression <- function(args) {
   data <- rmcp_table(args$data)
   f <- rmcp_formula(args$formula, data)
@@ -45,13 +46,15 @@ tool_panel_regression <- function(args) {
   expected <- colnames(stats::model.matrix(f, data = stats::model.frame(f, data = data)))
   if (model == "within") expected <- setdiff(expected, "(Intercept)")
   dropped <- setdiff(expected, names(coefs))
-  if (length(dropped)) {
-    rmcp_stop("formula", sprintf("%s %s cannot be estimated in a '%s' model (collinear with other terms%s)",
-                                 if (length(dropped) == 1L) "term" else "terms", rmcp_quote(dropped), model,
-                                 if (model == "within") ", or constant within each id" else ""),
-              "remove those terms or choose another model")
-  }
   if (!length(coefs)) rmcp_stop("formula", "leaves nothing to estimate", "add time-varying regressors")
+  if (length(dropped)) {
+    warning(sprintf("formula: %s %s cannot be estimated in a '%s' model (collinear with other terms%s) and %s left out of the results; remove %s or choose another model",
+                    if (length(dropped) == 1L) "term" else "terms", rmcp_quote(dropped), model,
+                    if (model == "within") ", or constant within each id" else "",
+                    if (length(dropped) == 1L) "is" else "are",
+                    if (length(dropped) == 1L) "it" else "them"),
+            call. = FALSE)
+  }
   rsq <- plm::r.squared(fit)
   adj <- plm::r.squared(fit, dfcor = TRUE)
   if (robust) {

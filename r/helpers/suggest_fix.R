@@ -34,8 +34,11 @@ tool_suggest_fix <- function(args) {
 
   if (!is.na(package)) {
     type <- "missing_package"
+    # The install command goes in `suggestions` too: it is the field the
+    # reference's clients read.
     suggestions <- c(suggestions, sprintf("the R package '%s' is not installed on the server", package),
-                     "install it (a server administrator may need to), then retry the call")
+                     sprintf("install it with install.packages(\"%s\") (a server administrator may need to), then retry the call",
+                             package))
     quick <- c(quick, sprintf("install.packages(\"%s\")", package),
                sprintf("sudo apt-get install r-cran-%s (Debian/Ubuntu build of the CRAN package)", tolower(package)))
     steps <- c(steps, sprintf("install '%s'", package), "retry the same call",

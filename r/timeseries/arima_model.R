@@ -8,7 +8,7 @@
 # 4-vector to Arima, which rejects it); `seasonal` without `order` is
 # ignored, as there (auto.arima chooses the seasonal part itself).
 tool_arima_model <- function(args) {
-  values <- rmcp_plot_series(args$data, 3L, "an ARIMA model")
+  values <- rmcp_plot_series(args$data, 2L, "an ARIMA model")
   n <- length(values)
   h <- rmcp_plot_int(args$forecast_periods, "forecast_periods", 12L, 1L, 100L)
   order <- args$order

@@ -2,7 +2,10 @@
 # (stats::decompose) of ts(values, frequency) into trend, seasonal and
 # remainder; the ends of trend/remainder that the centred moving average
 # cannot reach are null. Needs at least two full periods, a frequency of at
-# least 2, and strictly positive values for the multiplicative model.
+# least 2, and non-negative values for the multiplicative model. Zeros are
+# allowed there, as by stats::decompose and the reference, with a warning:
+# the ratios to the trend are 0 at zeros, and undefined (null) where the
+# trend is 0.
 tool_decompose_timeseries <- function(args) {
   frequency <- rmcp_plot_int(args$frequency, "frequency", 12L, 1L)
   type <- rmcp_plot_enum(args$type, c("additive", "multiplicative"), "type", "additive")
@@ -18,9 +21,18 @@ tool_decompose_timeseries <- function(args) {
       n, frequency, 2L * frequency),
       "pass a longer series or a smaller frequency")
   }
-  if (type == "multiplicative" && any(values <= 0)) {
-    rmcp_plot_stop("type", "multiplicative decomposition needs strictly positive values",
+  if (type == "multiplicative" && any(values < 0)) {
+    rmcp_plot_stop("type", "multiplicative decomposition needs non-negative values",
                    "use type 'additive', or shift the series above zero")
+  }
+  if (type == "multiplicative" && any(values == 0)) {
+    zeros <- which(values == 0)
+    warning(sprintf(paste0("data.values: has %d zero value%s (position%s %s): a multiplicative decomposition ",
+                           "takes ratios to the trend, which are 0 at zeros and undefined (null) where the ",
+                           "trend is 0; use type 'additive' for a series with zeros"),
+                    length(zeros), if (length(zeros) == 1L) "" else "s", if (length(zeros) == 1L) "" else "s",
+                    paste(utils::head(zeros, 10L), collapse = ", ")),
+            call. = FALSE)
   }
   d <- stats::decompose(stats::ts(values, frequency = frequency), type = type)
   seasonal_figure <- d$figure

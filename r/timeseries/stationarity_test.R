@@ -5,14 +5,26 @@
 # interpolates p-values in a table and clamps them to [0.01, 0.1] (KPSS) or
 # [0.01, 0.99]; it then warns, and the warning is reported. critical_values
 # is always an empty object: tseries does not return critical values.
+# Shortest series: the fewest values whose test regression keeps residual
+# degrees of freedom. ADF needs 7 (below, tseries errors or its statistic is
+# NaN), PP 5 (below, tseries errors, or at 4 the regression is exact),
+# KPSS 3 (with 2 values its statistic is 0.5 whatever they are). Under 8
+# values the result comes with a warning: such a test has next to no power.
 # Difference from the reference (rmcp 0.12.0): kpss.test has no
 # `alternative`; the reference then returns null (which its own output
 # schema rejects); here it is "non-stationary" (KPSS's alternative).
 tool_stationarity_test <- function(args) {
   test <- rmcp_plot_enum(args$test, c("adf", "kpss", "pp"), "test", "adf")
-  values <- rmcp_plot_series(args$data, 8L, "a stationarity test")
+  min_n <- c(adf = 7L, kpss = 3L, pp = 5L)[[test]]
+  values <- rmcp_plot_series(args$data, min_n,
+                             c(adf = "the Augmented Dickey-Fuller test", kpss = "the KPSS test",
+                               pp = "the Phillips-Perron test")[[test]])
   if (all(values == values[[1L]])) {
     rmcp_plot_stop("data.values", "is constant", "a stationarity test needs a series whose values vary")
+  }
+  if (length(values) < 8L) {
+    warning(sprintf("data.values: has only %d values, too few for a stationarity test to tell much; treat the result with caution and pass a longer series if you can",
+                    length(values)), call. = FALSE)
   }
   x <- stats::ts(values)
   t <- rmcp_plot_try(switch(test,

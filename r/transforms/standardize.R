@@ -3,10 +3,11 @@
 # z_score: (x - mean) / sd; min_max: (x - min) / (max - min); robust:
 # (x - median) / MAD with MAD = stats::mad (scaled by 1.4826). Missing values
 # stay missing. scaling_info holds the centre/scale used per variable.
-# Differences from the reference (rmcp 0.12.0): a column whose scale is 0
-# (constant column, or MAD 0 for robust) is an error instead of a column of
-# NaN; true/false columns come back as "true"/"false" strings (the output
-# schema allows numbers, strings, null).
+# A column whose scale is 0 (a constant column, or MAD 0 for robust) gets a
+# new column of nulls (R's NaN), as in the reference, and a warning.
+# Difference from the reference (rmcp 0.12.0): true/false columns come back
+# as "true"/"false" strings (the output schema allows numbers, strings,
+# null).
 tool_standardize <- function(args) {
   data <- rmcp_table(args$data)
   variables <- rmcp_names_arg(args$variables, "variables")
@@ -36,11 +37,15 @@ tool_standardize <- function(args) {
       info[[v]] <- list(median = centre, mad = scale)
     }
     if (!(scale > 0)) {
-      rmcp_stop("variables", sprintf("column '%s' has %s 0, so it cannot be scaled with method '%s'", v,
-                                     c(z_score = "standard deviation", min_max = "range",
-                                       robust = "median absolute deviation")[[method]], method),
-                if (method == "robust") "use method 'z_score' or drop the column"
-                else "drop the constant column")
+      # As scale() and the reference: dividing by 0 leaves no defined value.
+      warning(sprintf("variables: column '%s' has %s 0, so its %s values are undefined (null); %s", v,
+                      c(z_score = "standard deviation", min_max = "range",
+                        robust = "median absolute deviation")[[method]], method,
+                      if (method == "robust") "use method 'z_score', or drop the column"
+                      else "drop the constant column"),
+              call. = FALSE)
+      out[[paste0(v, "_", method)]] <- rep(NA_real_, length(x))
+      next
     }
     out[[paste0(v, "_", method)]] <- (x - centre) / scale
   }

@@ -6,6 +6,10 @@
 # observed against fitted values with the identity line.
 # Result: R², adjusted R² and residual standard error (null when
 # undefined), the formula as given, residual_plots, n_obs (rows used).
+# With no residual degrees of freedom (as many rows as estimable
+# coefficients) the fit is exact: R² is 1 and adjusted R² and the residual
+# standard error are undefined (null, R's NaN), as in summary.lm and the
+# reference, with a warning.
 tool_regression_plot <- function(args) {
   data <- rmcp_plot_table(args$data)
   spec <- rmcp_plot_formula(args$formula, data)
@@ -20,10 +24,6 @@ tool_regression_plot <- function(args) {
                          "check the formula's variables and their types")
   n <- stats::nobs(model)
   p <- model$rank
-  if (n <= p) {
-    rmcp_plot_stop("data", sprintf("has %d complete rows for %d coefficients", n, length(stats::coef(model))),
-                   "pass more rows than coefficients (rows with missing values are dropped)")
-  }
   fitted <- unname(stats::fitted(model))
   res <- unname(stats::residuals(model))
   y <- fitted + res
@@ -36,8 +36,14 @@ tool_regression_plot <- function(args) {
     rmcp_plot_stop("formula", sprintf("response '%s' is constant", spec$response),
                    "a regression needs a response whose values vary")
   }
-  adj <- 1 - (1 - r2) * ((n - df_int) / (n - p))
-  sigma <- sqrt(rss / (n - p))
+  if (n <= p) {
+    warning(sprintf(paste0("data: has %d complete rows for %d coefficients, so the fit is exact and adjusted R\u00b2 ",
+                           "and the residual standard error are undefined (null); pass more rows than coefficients ",
+                           "(rows with missing values are dropped)"), n, length(stats::coef(model))),
+            call. = FALSE)
+  }
+  adj <- if (n > p) 1 - (1 - r2) * ((n - df_int) / (n - p)) else NA_real_
+  sigma <- if (n > p) sqrt(rss / (n - p)) else NA_real_
   result <- list(
     plot_type = "regression_plot",
     r_squared = r2,
@@ -65,7 +71,7 @@ tool_regression_plot <- function(args) {
                              y = paste("Observed", spec$response)) + theme)
     }
     h <- unname(stats::hatvalues(model))
-    std <- if (sigma > 0) res / (sigma * sqrt(pmax(1 - h, 0))) else rep(NA_real_, length(res))
+    std <- if (is.finite(sigma) && sigma > 0) res / (sigma * sqrt(pmax(1 - h, 0))) else rep(NA_real_, length(res))
     std[!is.finite(std)] <- NA_real_
     d <- data.frame(fitted = fitted, res = res, std = std, lev = h, sl = sqrt(abs(std)))
     p1 <- ggplot2::ggplot(d, ggplot2::aes(x = .data$fitted, y = .data$res)) +

@@ -54,11 +54,19 @@ named <- function(prefix, v) {
 arr <- function(x) I(x)
 rows <- function(m) lapply(seq_len(nrow(m)), function(i) I(unname(as.numeric(m[i, ]))))
 empty_object <- structure(list(), names = character(0))
-ok <- function(name, args, expect, tolerance = 1e-6, png = NULL) {
+# `warning`: texts the result's R warnings must contain (degenerate input
+# answered with nulls where R gives NaN).
+ok <- function(name, args, expect, tolerance = 1e-6, png = NULL, warning = NULL) {
   out <- list(name = name, args = args, expect = expect)
   if (!is.null(png)) out$png <- list(pointer = "/image_data", width = png[[1]], height = png[[2]])
   out$tolerance <- tolerance
+  if (!is.null(warning)) out$warning_contains <- I(warning)
   out
+}
+# Non-finite numbers (R's NaN, Inf) as the nulls the tools return.
+nulls <- function(v) {
+  v[!is.finite(v)] <- NA
+  v
 }
 bad <- function(name, args, contains) {
   list(name = name, args = args, error_contains = I(contains))
@@ -116,6 +124,18 @@ local({
                     "/forecast_upper/4" = fa$upper[5, 1], "/n_obs" = 100L),
                named("coefficients", coef(a))))
 
+  # auto.arima answers two values with the mean model, as the reference does.
+  a2 <- forecast::auto.arima(stats::ts(c(1, 2), frequency = 12))
+  f2 <- forecast::forecast(a2, h = 2, level = 95)
+  acc2 <- forecast::accuracy(a2)[1, ]
+  two <- ok("two values: auto.arima's mean model = forecast::auto.arima",
+            list(data = list(values = arr(c(1, 2))), forecast_periods = 2L),
+            c(list("/order" = arr(as.integer(forecast::arimaorder(a2))), "/aic" = a2$aic, "/bic" = a2$bic,
+                   "/loglik" = a2$loglik, "/sigma2" = a2$sigma2, "/forecasts" = arr(as.numeric(f2$mean)),
+                   "/forecast_lower" = arr(as.numeric(f2$lower[, 1])),
+                   "/forecast_upper" = arr(as.numeric(f2$upper[, 1])), "/n_obs" = 2L),
+              named("coefficients", coef(a2)), named("accuracy", acc2[is.finite(acc2)])))
+
   write_fixture("arima_model", list(
     identity, airline, auto,
     bad("negative order", list(data = list(values = arr(air)), order = arr(c(-1L, 1L, 0L))),
@@ -125,7 +145,8 @@ local({
     bad("order too rich for ten values", list(data = list(values = arr(c(1, 3, 2, 5, 4, 6, 5, 8, 7, 9))),
                                                order = arr(c(5L, 2L, 5L))),
         c("order", "10 coefficients", "8 observations")),
-    bad("two values are too few", list(data = list(values = arr(c(1, 2)))), c("data.values", "at least 3")),
+    two,
+    bad("one value is too few", list(data = list(values = arr(5))), c("data.values", "at least 2")),
     bad("text instead of numbers", list(data = list(values = arr(c("a", "b", "c", "d")))),
         c("data.values", "numbers"))
   ))
@@ -158,15 +179,33 @@ local({
             list("/trend/2" = da$trend[3], "/trend/80" = da$trend[81], "/seasonal/0" = da$seasonal[1],
                  "/seasonal/3" = da$seasonal[4], "/remainder/40" = da$random[41], "/n_obs" = length(gas)))
 
+  # Zeros: stats::decompose answers (ratios 0, NaN where the trend is 0), as the reference.
+  y0 <- c(0, y[-1])
+  d0 <- stats::decompose(stats::ts(y0, frequency = 4), type = "multiplicative")
+  zero <- ok("multiplicative with a zero = stats::decompose, with a warning",
+             list(data = list(values = arr(y0)), frequency = 4L, type = "multiplicative"),
+             list("/trend" = arr(nulls(as.numeric(d0$trend))), "/seasonal" = arr(nulls(as.numeric(d0$seasonal))),
+                  "/remainder" = arr(nulls(as.numeric(d0$random))), "/type" = "multiplicative", "/n_obs" = 12L),
+             warning = c("data.values: has 1 zero value (position 1)", "type 'additive'"))
+  yz <- c(0, 0, 0, 0, 0, y[6:12])
+  dz <- stats::decompose(stats::ts(yz, frequency = 4), type = "multiplicative")
+  stopifnot(any(is.nan(dz$random)))
+  zeros <- ok("multiplicative with a zero trend: undefined ratios are null = stats::decompose",
+              list(data = list(values = arr(yz)), frequency = 4L, type = "multiplicative"),
+              list("/trend" = arr(nulls(as.numeric(dz$trend))), "/seasonal" = arr(nulls(as.numeric(dz$seasonal))),
+                   "/remainder" = arr(nulls(as.numeric(dz$random)))),
+              warning = c("has 5 zero values", "undefined (null) where the trend is 0"))
+
   write_fixture("decompose_timeseries", list(
     identity, mult, add,
     bad("20 monthly values are less than two periods", list(data = list(values = arr(air[1:20]))),
         c("data.values", "too short", "24")),
     bad("frequency 1 has no seasons", list(data = list(values = arr(air)), frequency = 1L),
         c("frequency", "at least 2")),
-    bad("multiplicative with a zero", list(data = list(values = arr(c(0, y[-1]))), frequency = 4L,
-                                           type = "multiplicative"),
-        c("type", "positive")),
+    zero, zeros,
+    bad("multiplicative with a negative value", list(data = list(values = arr(c(-1, y[-1]))), frequency = 4L,
+                                                     type = "multiplicative"),
+        c("type", "non-negative")),
     bad("unknown type", list(data = list(values = arr(air)), type = "stl"), c("type", "additive"))
   ))
 })
@@ -205,11 +244,26 @@ local({
            list(data = list(values = arr(lake)), test = "pp"),
            list("/test_name" = "Phillips-Perron", "/statistic" = unname(p$statistic), "/p_value" = p$p.value,
                 "/is_stationary" = p$p.value < 0.05, "/n_obs" = length(lake)))
+  # Short series: tseries answers, as the reference does; a warning says how little it tells.
+  p5 <- quiet(tseries::pp.test(stats::ts(c(1, 3, 2, 5, 4))))
+  short_pp <- ok("five values, Phillips-Perron = tseries::pp.test, with a warning",
+                 list(data = list(values = arr(c(1, 3, 2, 5, 4))), test = "pp"),
+                 list("/statistic" = unname(p5$statistic), "/p_value" = p5$p.value,
+                      "/is_stationary" = p5$p.value < 0.05, "/n_obs" = 5L),
+                 warning = c("data.values: has only 5 values"))
+  k3 <- quiet(tseries::kpss.test(stats::ts(c(1, 3, 2))))
+  short_kpss <- ok("three values, KPSS = tseries::kpss.test, with a warning",
+                   list(data = list(values = arr(c(1, 3, 2))), test = "kpss"),
+                   list("/statistic" = unname(k3$statistic), "/p_value" = k3$p.value, "/n_obs" = 3L),
+                   warning = c("data.values: has only 3 values"))
   write_fixture("stationarity_test", list(
     identity, adf, kpss, pp,
     bad("constant series", list(data = list(values = arr(rep(5, 20)))), c("data.values", "constant")),
-    bad("five values are too few", list(data = list(values = arr(c(1, 3, 2, 5, 4))), test = "pp"),
-        c("data.values", "at least 8")),
+    short_pp, short_kpss,
+    bad("six values are too few for ADF", list(data = list(values = arr(c(1, 3, 2, 5, 4, 6)))),
+        c("data.values", "6 values", "at least 7")),
+    bad("four values are too few for Phillips-Perron", list(data = list(values = arr(c(1, 3, 2, 5))), test = "pp"),
+        c("data.values", "at least 5")),
     bad("unknown test", list(data = list(values = arr(nile)), test = "dickey"), c("test", "adf", "kpss"))
   ))
 })
@@ -562,14 +616,27 @@ local({
            list(data = tbl(aq), formula = "Ozone ~ Temp + Wind", return_image = FALSE),
            list("/r_squared" = s2$r.squared, "/adj_r_squared" = s2$adj.r.squared, "/residual_se" = s2$sigma,
                 "/n_obs" = 116L))
+  # No residual degrees of freedom: summary.lm gives R² 1 and NaN adjusted
+  # R² and sigma (null), as the reference answers.
+  s3 <- summary(stats::lm(y ~ x, data = data.frame(x = c(1, 2), y = c(1, 3))))
+  exact2 <- ok("two rows for two coefficients: adjusted R² and residual SE null = summary(lm), with a warning",
+               list(data = list(x = arr(c(1, 2)), y = arr(c(1, 3))), formula = "y ~ x", width = 400L, height = 300L),
+               list("/r_squared" = s3$r.squared, "/adj_r_squared" = nulls(s3$adj.r.squared),
+                    "/residual_se" = nulls(s3$sigma), "/n_obs" = 2L),
+               png = c(400L, 300L), warning = c("data: has 2 complete rows for 2 coefficients", "undefined (null)"))
+  s4 <- summary(stats::lm(y ~ a + b, data = data.frame(y = c(1, 2), a = c(1, 3), b = c(2, 1))))
+  aliased <- ok("fewer rows than coefficients: lm aliases one, adjusted R² and residual SE null = summary(lm)",
+                list(data = list(y = arr(c(1, 2)), a = arr(c(1, 3)), b = arr(c(2, 1))), formula = "y ~ a + b",
+                     return_image = FALSE),
+                list("/r_squared" = s4$r.squared, "/adj_r_squared" = nulls(s4$adj.r.squared),
+                     "/residual_se" = nulls(s4$sigma), "/n_obs" = 2L),
+                warning = c("data: has 2 complete rows for 3 coefficients"))
   write_fixture("regression_plot", list(
     identity, cars, oz,
     bad("formula names a missing column", list(data = tbl(mt), formula = "mpg ~ weight"),
         c("formula", "weight", "wt")),
     bad("text response", list(data = tbl(ir), formula = "Species ~ Sepal.Length"),
         c("formula", "Species", "not numeric")),
-    bad("fewer rows than coefficients", list(data = list(y = arr(c(1, 2)), a = arr(c(1, 3)), b = arr(c(2, 1))),
-                                             formula = "y ~ a + b"),
-        c("data", "2 complete rows", "3 coefficients"))
+    exact2, aliased
   ))
 })

@@ -48,8 +48,17 @@ named <- function(prefix, v) {
   out
 }
 arr <- function(x) I(x)
-ok <- function(name, args, expect, tolerance = 1e-6) {
-  list(name = name, args = args, expect = expect, tolerance = tolerance)
+# `warning`: texts the result's R warnings must contain (degenerate input
+# answered with nulls where R gives NaN).
+ok <- function(name, args, expect, tolerance = 1e-6, warning = NULL) {
+  out <- list(name = name, args = args, expect = expect, tolerance = tolerance)
+  if (!is.null(warning)) out$warning_contains <- I(warning)
+  out
+}
+# Non-finite numbers (R's NaN, Inf) as the nulls the tools return.
+nulls <- function(v) {
+  v[!is.finite(v)] <- NA
+  v
 }
 bad <- function(name, args, contains) {
   list(name = name, args = args, error_contains = I(contains))
@@ -260,6 +269,9 @@ local({
   be_se <- sqrt(diag(sandwich::vcovHC(be, type = "HC1")))
   gr2 <- gr
   gr2$size <- as.numeric(gr2$firm) * 10
+  fe2 <- plm::plm(inv ~ value + size, plm::pdata.frame(gr2, index = c("firm", "year")), model = "within")
+  fe2_rob <- lmtest::coeftest(fe2, vcov. = plm::vcovHC(fe2, type = "HC1"))
+  col <- function(m, j) stats::setNames(m[, j], rownames(m))  # keeps the name of a one-row table
   dup <- rbind(gr[1:5, ], gr[1, ])
   write_fixture("panel_regression", list(
     ok("tiny panel: fixed-effects slope exactly 2, within R^2 = 16/28",
@@ -294,9 +306,16 @@ local({
     bad("duplicate (id, time) rows", list(data = tbl(dup), formula = "inv ~ value", id_variable = "firm",
                                           time_variable = "year"),
         c("time_variable", "unique")),
-    bad("regressor constant within firms under fixed effects",
-        list(data = tbl(gr2), formula = "inv ~ value + size", id_variable = "firm", time_variable = "year"),
-        c("formula", "'size'", "cannot be estimated")),
+    # plm drops what the within transformation wipes out, as the reference.
+    ok("regressor constant within firms under fixed effects: plm drops it, with a warning",
+       list(data = tbl(gr2), formula = "inv ~ value + size", id_variable = "firm", time_variable = "year"),
+       c(named("coefficients", coef(fe2)), named("std_errors", col(fe2_rob, 2)),
+         named("t_values", col(fe2_rob, 3)), named("p_values", col(fe2_rob, 4)),
+         list("/r_squared" = plm::r.squared(fe2), "/n_obs" = 200, "/model_type" = "within")),
+       warning = c("formula: term 'size' cannot be estimated", "left out of the results")),
+    bad("only regressors constant within firms under fixed effects: plm's empty model",
+        list(data = tbl(gr2), formula = "inv ~ size", id_variable = "firm", time_variable = "year"),
+        c("formula", "empty model")),
     bad("unknown model", list(data = tbl(gr), formula = "inv ~ value", id_variable = "firm",
                                time_variable = "year", model = "fd"),
         c("model", "unknown value"))
@@ -502,9 +521,21 @@ local({
         c("variable", "'power'", "not found", "available columns")),
     bad("text column", list(data = tbl(ir), variable = "Species"), c("variable", "'Species'", "must be numeric")),
     bad("unknown method", list(data = tbl(mt), variable = "hp", method = "grubbs"), c("method", "unknown value")),
-    bad("constant column with z-scores", list(data = tbl(data.frame(x = c(2, 2, 2))), variable = "x",
-                                               method = "z_score"),
-        c("variable", "constant"))
+    # (x - mean) / sd is 0 / 0: no z-score exceeds the threshold, as the reference answers.
+    ok("constant column with z-scores: none flagged, with a warning",
+       list(data = tbl(data.frame(x = c(2, 2, 2))), variable = "x", method = "z_score"),
+       list("/outlier_indices" = arr(which(abs((c(2, 2, 2) - 2) / sd(c(2, 2, 2))) > 3)),
+            "/outlier_values" = arr(numeric(0)), "/n_outliers" = 0, "/n_obs" = 3,
+            "/outlier_percentage" = 0, "/bounds/mean" = 2, "/bounds/sd" = 0),
+       warning = c("variable: column 'x' is constant (sd = 0)", "no value is flagged")),
+    ok("constant column with modified z-scores: none flagged, with a warning",
+       list(data = tbl(data.frame(x = c(7, NA, 7, 7))), variable = "x", method = "modified_z"),
+       list("/outlier_indices" = arr(integer(0)), "/n_outliers" = 0, "/n_obs" = 3,
+            "/bounds/median" = 7, "/bounds/mad" = mad(c(7, 7, 7))),
+       warning = c("variable: column 'x' is constant (MAD = 0)")),
+    bad("median absolute deviation 0 with varying values (modified z-scores)",
+        list(data = tbl(data.frame(x = c(1, 1, 1, 5))), variable = "x", method = "modified_z"),
+        c("variable", "median absolute deviation 0", "'iqr'"))
   ))
 })
 
@@ -811,8 +842,18 @@ local({
        list(data = tbl(mt), variables = arr("hp"), method = "robust"),
        list("/data/hp_robust" = arr((mt$hp - median(mt$hp)) / mad(mt$hp)), "/scaling_info/hp/median" = median(mt$hp),
             "/scaling_info/hp/mad" = mad(mt$hp))),
-    bad("constant column", list(data = tbl(data.frame(x = c(5, 5, 5))), variables = arr("x")),
-        c("variables", "'x'", "standard deviation 0")),
+    # scale() divides by sd 0: NaN, null in JSON, as the reference answers.
+    ok("constant column: z-scores undefined (null), with a warning",
+       list(data = tbl(data.frame(x = c(5, 5, 5), y = c(1, 2, 4))), variables = arr(c("x", "y"))),
+       list("/data/x_z_score" = arr(nulls(as.vector(scale(c(5, 5, 5))))),
+            "/data/y_z_score" = arr(as.vector(scale(c(1, 2, 4)))),
+            "/scaling_info/x/mean" = 5, "/scaling_info/x/sd" = 0, "/variables_scaled" = arr(c("x", "y"))),
+       warning = c("variables: column 'x' has standard deviation 0", "undefined (null)")),
+    ok("constant column min-max: range 0, values undefined (null)",
+       list(data = tbl(data.frame(x = c(2, NA, 2))), variables = arr("x"), method = "min_max"),
+       list("/data/x_min_max" = arr(nulls((c(2, NA, 2) - 2) / 0)), "/scaling_info/x/min" = 2,
+            "/scaling_info/x/max" = 2),
+       warning = c("column 'x' has range 0")),
     bad("unknown method", list(data = tbl(mt), variables = arr("mpg"), method = "unit"), c("method", "unknown value")),
     bad("unknown column", list(data = tbl(mt), variables = arr("speed")), c("variables", "'speed'", "not found"))
   ))
