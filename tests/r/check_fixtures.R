@@ -30,12 +30,8 @@ tools <- if (length(selected)) selected else c(
   "t_test", "anova", "chi_square_test", "normality_test",
   "lag_lead", "winsorize", "difference", "standardize")
 
-# ---- load r/ as the harness does ------------------------------------------------
-rdir <- file.path(root, "r")
-env <- new.env(parent = globalenv())
-common <- list.files(file.path(rdir, "common"), "\\.R$", full.names = TRUE)
-files <- c(sort(common), sort(setdiff(list.files(rdir, "\\.R$", full.names = TRUE, recursive = TRUE), common)))
-for (f in files) sys.source(f, envir = env)
+source(file.path(here, "load_r.R"))
+env <- rmcp_load_r(root)
 
 to_json <- function(x) jsonlite::toJSON(x, auto_unbox = TRUE, na = "null", null = "null", digits = NA)
 

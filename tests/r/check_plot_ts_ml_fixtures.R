@@ -37,12 +37,8 @@ tools <- if (length(selected)) selected else all_tools
 random_tools <- c("random_forest")
 `%or%` <- function(a, b) if (is.null(a)) b else a
 
-# ---- load r/ as the harness does ------------------------------------------------
-rdir <- file.path(root, "r")
-env <- new.env(parent = globalenv())
-common <- list.files(file.path(rdir, "common"), "\\.R$", full.names = TRUE)
-files <- c(sort(common), sort(setdiff(list.files(rdir, "\\.R$", full.names = TRUE, recursive = TRUE), common)))
-for (f in files) sys.source(f, envir = env)
+source(file.path(here, "load_r.R"))
+env <- rmcp_load_r(root)
 
 schema_path <- Sys.getenv("RMCP_TOOLS_JSON", "")
 if (!nzchar(schema_path)) {

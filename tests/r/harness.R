@@ -10,12 +10,10 @@ if (length(args) < 2) stop("usage: harness.R TOOL JSON [TABLE_ARG...]")
 tool <- args[[1]]
 tables <- if (length(args) > 2) args[-(1:2)] else "data"
 
-root <- Sys.getenv("RMCP_R_DIR", "r")
-env <- new.env(parent = globalenv())
-files <- c(sort(list.files(file.path(root, "common"), "\\.R$", full.names = TRUE)),
-           sort(setdiff(list.files(root, "\\.R$", full.names = TRUE, recursive = TRUE),
-                        list.files(file.path(root, "common"), "\\.R$", full.names = TRUE))))
-for (f in files) sys.source(f, envir = env)
+argv <- commandArgs(trailingOnly = FALSE)
+here <- dirname(normalizePath(sub("^--file=", "", argv[grep("^--file=", argv)][1])))
+source(file.path(here, "load_r.R"))
+env <- rmcp_load_r(normalizePath(file.path(here, "..", "..")))
 
 # JSON -> R as the engine does it: arrays of scalars become atomic vectors
 # (null -> NA), objects become named lists, table arguments become data.frames.
