@@ -13,6 +13,18 @@
 //! [`ResourceProvider`] in the same style; a running tool reaches its client
 //! (log messages, sampling, elicitation) through [`ClientPeer`].
 
+/// Declares a category's tool files (`src/tools/<category>/<tool>.rs`, each
+/// with a `SPEC`) and its `TOOLS` list from one list of names, so a tool
+/// cannot be compiled without being listed or listed without being compiled.
+macro_rules! tool_files {
+    ($($tool:ident),* $(,)?) => {
+        $(pub(crate) mod $tool;)*
+
+        /// This category's tools.
+        pub(crate) const TOOLS: &[&crate::tools::spec::ToolSpec] = &[$(&$tool::SPEC),*];
+    };
+}
+
 pub mod catalog;
 mod prepare;
 pub mod prompts;
@@ -35,6 +47,34 @@ mod statistical_tests;
 mod timeseries;
 mod transforms;
 mod visualization;
+
+#[cfg(test)]
+mod layout;
+
+pub use spec::SpecError;
+
+/// Every tool's declaration, catalog and free-form alike, sorted by name.
+pub(crate) fn specs() -> Vec<&'static spec::ToolSpec> {
+    let mut all: Vec<&'static spec::ToolSpec> = [
+        bidirectional::TOOLS,
+        descriptive::TOOLS,
+        econometrics::TOOLS,
+        fileops::TOOLS,
+        flexible_r::TOOLS,
+        formula_builder::TOOLS,
+        helpers::TOOLS,
+        introspection::TOOLS,
+        machine_learning::TOOLS,
+        regression::TOOLS,
+        statistical_tests::TOOLS,
+        timeseries::TOOLS,
+        transforms::TOOLS,
+        visualization::TOOLS,
+    ]
+    .concat();
+    all.sort_by_key(|spec| spec.name);
+    all
+}
 
 use std::sync::Arc;
 use std::time::Duration;
