@@ -16,6 +16,12 @@
 /// Declares a category's tool files (`src/tools/<category>/<tool>.rs`, each
 /// with a `SPEC`) and its `TOOLS` list from one list of names, so a tool
 /// cannot be compiled without being listed or listed without being compiled.
+///
+/// `build.rs` does not generate these lists from the folders: modules
+/// declared in a generated file need absolute `#[path]`s, which
+/// rust-analyzer does not resolve (rust-lang/rust-analyzer#3898), so the
+/// tool files would drop out of the editor. `layout` checks the lists
+/// against the files instead.
 macro_rules! tool_files {
     ($($tool:ident),* $(,)?) => {
         $(pub(crate) mod $tool;)*
