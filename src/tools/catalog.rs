@@ -1,5 +1,6 @@
 //! The statistics catalog as a [`ToolProvider`]: every tool declared under
-//! `src/tools/<category>/`, run on the embedded R engine.
+//! `src/tools/<category>/` that runs on R ([`Runs::R`]), run on the embedded
+//! R engine. The free-form tools declared beside them run in workers.
 //!
 //! A call goes: table rules checked in Rust (the protocol layer has already
 //! validated the arguments against the input schema) → one engine job calling
@@ -20,60 +21,29 @@ use std::sync::Arc;
 
 use futures::future::BoxFuture;
 use rmcp::model::{CallToolResult, Tool};
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
 
 use super::prepare;
 use super::result::{shape_reply, tool_error, Shape};
 use super::result_store::ResultStore;
-use super::spec::ToolSpec;
+use super::spec::{RCall, Randomness, Runs, SpecError, ToolSpec, WireTool};
 use super::{CallContext, ToolProvider};
 use crate::r::{Job, RHandle};
 use crate::vfs::{Vfs, VfsConfig};
 
-/// Tools whose results depend on random numbers: each call is seeded, so the
-/// same arguments give the same answer.
-const SEEDED_TOOLS: &[&str] = &["kmeans_clustering", "random_forest", "decision_tree"];
-
-/// The seed those calls use.
+/// The seed every call of a [`Randomness::Seeded`] tool uses, so the same
+/// arguments give the same answer.
 const TOOL_SEED: i32 = 42;
 
-/// A catalog declaration that cannot be used (a bug caught at start-up).
+/// Why the catalog could not be built.
 #[derive(Debug, thiserror::Error)]
 pub enum CatalogError {
-    #[error("tool {tool}: its {which} schema is not valid JSON: {source}")]
-    Schema {
-        tool: &'static str,
-        which: &'static str,
-        source: serde_json::Error,
-    },
-    #[error("tool {tool}: its declaration does not form an MCP tool: {source}")]
-    Tool {
-        tool: &'static str,
-        source: serde_json::Error,
-    },
+    /// A tool's declaration cannot be used (a bug caught at start-up).
+    #[error(transparent)]
+    Declaration(#[from] SpecError),
     /// The default sandbox (the working directory) could not be set up.
     #[error("cannot set up the file sandbox: {0}")]
     Vfs(std::io::Error),
-}
-
-/// Every catalog tool's declaration, sorted by name.
-pub(crate) fn specs() -> Vec<&'static ToolSpec> {
-    let mut all: Vec<&'static ToolSpec> = [
-        super::descriptive::TOOLS,
-        super::econometrics::TOOLS,
-        super::fileops::TOOLS,
-        super::formula_builder::TOOLS,
-        super::helpers::TOOLS,
-        super::machine_learning::TOOLS,
-        super::regression::TOOLS,
-        super::statistical_tests::TOOLS,
-        super::timeseries::TOOLS,
-        super::transforms::TOOLS,
-        super::visualization::TOOLS,
-    ]
-    .concat();
-    all.sort_by_key(|spec| spec.name);
-    all
 }
 
 /// How often a client that asked for progress hears about a running job.
@@ -123,6 +93,8 @@ impl ProgressTicker {
 /// One tool, ready to list and run.
 struct Entry {
     spec: &'static ToolSpec,
+    /// How the catalog runs it (the spec's [`Runs::R`]).
+    call: RCall,
     tool: Tool,
     /// Argument names marked `x-rmcp-table`.
     tables: Vec<String>,
@@ -154,8 +126,10 @@ impl Catalog {
     /// Builds the catalog on sandbox `vfs`: parses every declaration once.
     pub fn with_vfs(engine: RHandle, vfs: Arc<Vfs>) -> Result<Catalog, CatalogError> {
         let mut entries = Vec::new();
-        for spec in specs() {
-            entries.push(entry(spec)?);
+        for spec in super::specs() {
+            if let Runs::R(call) = spec.runs {
+                entries.push(entry(spec, call)?);
+            }
         }
         let by_name = entries
             .iter()
@@ -179,18 +153,23 @@ impl Catalog {
         if let Err(message) = check_tables(&arguments, &entry.tables) {
             return tool_error(name, &message);
         }
-        if let Err(message) = prepare::check(entry.spec, &arguments) {
+        if let Err(message) = prepare::check(&entry.call, &arguments) {
             return tool_error(name, &message);
         }
-        let staged =
-            match prepare::stage(entry.spec, &mut arguments, &self.vfs, &context.session_id) {
-                Ok(staged) => staged,
-                Err(message) => return tool_error(name, &message),
-            };
+        let staged = match prepare::stage(
+            name,
+            entry.call.files,
+            &mut arguments,
+            &self.vfs,
+            &context.session_id,
+        ) {
+            Ok(staged) => staged,
+            Err(message) => return tool_error(name, &message),
+        };
         // Built by hand so the arguments (perhaps a whole table) are moved,
         // not copied as `json!` would.
         let mut request = Map::with_capacity(3);
-        request.insert("tool".into(), Value::from(entry.spec.r_function));
+        request.insert("tool".into(), Value::from(entry.call.function));
         request.insert("formulas".into(), Value::from(entry.formulas.clone()));
         request.insert("args".into(), Value::Object(arguments));
         let request = Value::Object(request);
@@ -200,7 +179,7 @@ impl Catalog {
         if let Some(timeout) = context.timeout {
             job = job.with_timeout(timeout);
         }
-        if SEEDED_TOOLS.contains(&name) {
+        if entry.call.randomness == Randomness::Seeded {
             job = job.with_seed(TOOL_SEED);
         }
         let ticker = context.progress.clone().map(report_progress);
@@ -246,24 +225,12 @@ impl ToolProvider for Catalog {
     }
 }
 
-fn entry(spec: &'static ToolSpec) -> Result<Entry, CatalogError> {
-    let input: Value =
-        serde_json::from_str(spec.input_schema).map_err(|source| CatalogError::Schema {
-            tool: spec.name,
-            which: "input",
-            source,
-        })?;
-    let output = spec
-        .output_schema
-        .map(|text| {
-            serde_json::from_str::<Value>(text).map_err(|source| CatalogError::Schema {
-                tool: spec.name,
-                which: "output",
-                source,
-            })
-        })
-        .transpose()?
-        .map(allow_null_statistics);
+fn entry(spec: &'static ToolSpec, call: RCall) -> Result<Entry, CatalogError> {
+    let WireTool {
+        tool,
+        input,
+        output,
+    } = spec.to_wire()?;
     let marked = |marker: &str| -> Vec<String> {
         input["properties"]
             .as_object()
@@ -276,75 +243,14 @@ fn entry(spec: &'static ToolSpec) -> Result<Entry, CatalogError> {
             })
             .unwrap_or_default()
     };
-    let tables = marked("x-rmcp-table");
-    let formulas = marked("x-rmcp-formula");
-    let mut tool = json!({
-        "name": spec.name,
-        "title": spec.title,
-        "description": spec.description,
-        "inputSchema": input,
-        "annotations": {
-            "title": spec.title,
-            "readOnlyHint": spec.read_only,
-            "destructiveHint": false,
-            "idempotentHint": true,
-            "openWorldHint": false,
-        },
-        "_meta": {"rmcp/category": spec.category},
-    });
-    if let Some(output) = &output {
-        tool["outputSchema"] = output.clone();
-    }
-    let tool: Tool = serde_json::from_value(tool).map_err(|source| CatalogError::Tool {
-        tool: spec.name,
-        source,
-    })?;
     Ok(Entry {
         spec,
+        call,
         tool,
-        tables,
-        formulas,
+        tables: marked("x-rmcp-table"),
+        formulas: marked("x-rmcp-formula"),
         output_shape: output.as_ref().map(Shape::of),
     })
-}
-
-/// Our results use `null` for statistics that are undefined (the sd of one
-/// value, a p-value of a perfect fit); the published output schemas say so by
-/// allowing `null` wherever a number is expected.
-fn allow_null_statistics(mut schema: Value) -> Value {
-    fn visit(schema: &mut Value) {
-        let Value::Object(map) = schema else { return };
-        match map.get_mut("type") {
-            Some(Value::String(kind)) if kind == "number" || kind == "integer" => {
-                let kind = kind.clone();
-                map.insert("type".into(), json!([kind, "null"]));
-            }
-            Some(Value::Array(kinds))
-                if kinds.iter().any(|k| k == "number" || k == "integer")
-                    && !kinds.iter().any(|k| k == "null") =>
-            {
-                kinds.push(json!("null"));
-            }
-            _ => {}
-        }
-        for key in ["properties", "patternProperties"] {
-            if let Some(Value::Object(children)) = map.get_mut(key) {
-                children.values_mut().for_each(visit);
-            }
-        }
-        for key in ["items", "additionalProperties"] {
-            if let Some(child) = map.get_mut(key) {
-                visit(child);
-            }
-        }
-        for key in ["anyOf", "oneOf", "allOf"] {
-            if let Some(Value::Array(children)) = map.get_mut(key) {
-                children.iter_mut().for_each(visit);
-            }
-        }
-    }
-    visit(&mut schema);
-    schema
 }
 
 /// The reference's table rules: at least one column, at least one row, all

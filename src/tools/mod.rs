@@ -13,6 +13,24 @@
 //! [`ResourceProvider`] in the same style; a running tool reaches its client
 //! (log messages, sampling, elicitation) through [`ClientPeer`].
 
+/// Declares a category's tool files (`src/tools/<category>/<tool>.rs`, each
+/// with a `SPEC`) and its `TOOLS` list from one list of names, so a tool
+/// cannot be compiled without being listed or listed without being compiled.
+///
+/// `build.rs` does not generate these lists from the folders: modules
+/// declared in a generated file need absolute `#[path]`s, which
+/// rust-analyzer does not resolve (rust-lang/rust-analyzer#3898), so the
+/// tool files would drop out of the editor. `layout` checks the lists
+/// against the files instead.
+macro_rules! tool_files {
+    ($($tool:ident),* $(,)?) => {
+        $(pub(crate) mod $tool;)*
+
+        /// This category's tools.
+        pub(crate) const TOOLS: &[&crate::tools::spec::ToolSpec] = &[$(&$tool::SPEC),*];
+    };
+}
+
 pub mod catalog;
 mod prepare;
 pub mod prompts;
@@ -35,6 +53,34 @@ mod statistical_tests;
 mod timeseries;
 mod transforms;
 mod visualization;
+
+#[cfg(test)]
+mod layout;
+
+pub use spec::SpecError;
+
+/// Every tool's declaration, catalog and free-form alike, sorted by name.
+pub(crate) fn specs() -> Vec<&'static spec::ToolSpec> {
+    let mut all: Vec<&'static spec::ToolSpec> = [
+        bidirectional::TOOLS,
+        descriptive::TOOLS,
+        econometrics::TOOLS,
+        fileops::TOOLS,
+        flexible_r::TOOLS,
+        formula_builder::TOOLS,
+        helpers::TOOLS,
+        introspection::TOOLS,
+        machine_learning::TOOLS,
+        regression::TOOLS,
+        statistical_tests::TOOLS,
+        timeseries::TOOLS,
+        transforms::TOOLS,
+        visualization::TOOLS,
+    ]
+    .concat();
+    all.sort_by_key(|spec| spec.name);
+    all
+}
 
 use std::sync::Arc;
 use std::time::Duration;

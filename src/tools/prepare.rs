@@ -1,7 +1,7 @@
 //! What the catalog does to a call's arguments before R sees them, beyond
-//! schema validation: structural checks that must not wait for R (the
-//! columns `filter_data` conditions name), and the sandbox for every path
-//! argument.
+//! schema validation: the structural check a tool declares (its
+//! [`RCall::check`], such as the columns `filter_data` conditions name),
+//! and the sandbox for every path argument (its [`RCall::files`]).
 //!
 //! Paths: a file tool's `file_path` is checked by the [`Vfs`] and R gets
 //! only private paths in arguments the client cannot set (`.path`, a
@@ -11,29 +11,8 @@
 
 use serde_json::{json, Map, Value};
 
-use super::spec::ToolSpec;
+use super::spec::{FileAccess, RCall};
 use crate::vfs::{StagedRead, Vfs, VfsError, WriteTarget};
-
-/// How a tool uses its `file_path` argument.
-enum Access {
-    /// Reads a file with one of these extensions.
-    Read(&'static [&'static str]),
-    /// Writes a file with one of these extensions (when `file_path` is given).
-    Write(&'static [&'static str]),
-}
-
-fn access(spec: &ToolSpec) -> Option<Access> {
-    match spec.name {
-        "read_csv" => Some(Access::Read(&["csv", "tsv", "txt"])),
-        "read_excel" => Some(Access::Read(&["xlsx", "xls"])),
-        "read_json" => Some(Access::Read(&["json"])),
-        "write_csv" => Some(Access::Write(&["csv", "tsv", "txt"])),
-        "write_excel" => Some(Access::Write(&["xlsx"])),
-        "write_json" => Some(Access::Write(&["json"])),
-        _ if spec.category == "visualization" => Some(Access::Write(&["png"])),
-        _ => None,
-    }
-}
 
 /// Files staged for one call; dropping it deletes the private copies.
 #[derive(Debug, Default)]
@@ -72,10 +51,12 @@ impl Staged {
     }
 }
 
-/// Checks and stages the path arguments of a call to `spec`, adding the
-/// private arguments R uses. Errors are messages for the client.
+/// Checks and stages the path arguments of a call to tool `tool`, which
+/// uses `file_path` as `access` says, adding the private arguments R uses.
+/// Errors are messages for the client.
 pub(crate) fn stage(
-    spec: &ToolSpec,
+    tool: &str,
+    access: FileAccess,
     arguments: &mut Map<String, Value>,
     vfs: &Vfs,
     session: &str,
@@ -83,28 +64,29 @@ pub(crate) fn stage(
     // Only the server sets private arguments.
     arguments.retain(|name, _| !name.starts_with('.'));
     let mut staged = Staged::default();
-    let Some(access) = access(spec) else {
+    if access == FileAccess::NoFile {
         return Ok(staged);
-    };
+    }
     let given = match arguments.get("file_path") {
         None | Some(Value::Null) => match access {
-            Access::Read(_) => {
+            FileAccess::Read(_) => {
                 return Err("file_path: is required; pass the path of the file to read".into())
             }
-            Access::Write(_) => return Ok(staged),
+            FileAccess::Write(_) | FileAccess::NoFile => return Ok(staged),
         },
         Some(Value::String(path)) => path.clone(),
         Some(_) => return Err("file_path: must be a string such as data/sales.csv".into()),
     };
     let explain = |error: VfsError| {
         let hint = match &error {
-            VfsError::Extension { .. } => other_tool(spec.name, &given),
+            VfsError::Extension { .. } => other_tool(tool, &given),
             _ => String::new(),
         };
         format!("file_path: {error}{hint}")
     };
     match access {
-        Access::Read(extensions) => {
+        FileAccess::NoFile => {}
+        FileAccess::Read(extensions) => {
             let read = vfs.stage_read(&given, extensions).map_err(explain)?;
             arguments.insert(".path".into(), json!(read.path.to_string_lossy()));
             arguments.insert(
@@ -113,7 +95,7 @@ pub(crate) fn stage(
             );
             staged.reads.push(read);
         }
-        Access::Write(extensions) => {
+        FileAccess::Write(extensions) => {
             let target = vfs
                 .prepare_write(session, &given, extensions)
                 .map_err(explain)?;
@@ -152,13 +134,10 @@ fn other_tool(tool: &str, given: &str) -> String {
     }
 }
 
-/// Checks that must hold before R runs, for tools whose arguments name
-/// columns of their own `data`.
-pub(crate) fn check(spec: &ToolSpec, arguments: &Map<String, Value>) -> Result<(), String> {
-    match spec.name {
-        "filter_data" => super::fileops::filter_data::check_conditions(arguments),
-        _ => Ok(()),
-    }
+/// Runs the check the tool declares must hold before R runs (for tools
+/// whose arguments name columns of their own `data`), if any.
+pub(crate) fn check(call: &RCall, arguments: &Map<String, Value>) -> Result<(), String> {
+    call.check.map_or(Ok(()), |check| check(arguments))
 }
 
 #[cfg(test)]

@@ -4,15 +4,15 @@
 //! rmcp 0.12 server advertises it, output schema); `crate::worker` runs it
 //! for the calling MCP session.
 
-use crate::tools::spec::ToolSpec;
+use crate::tools::spec::{Annotations, Runs, ToolSpec};
 
 pub(crate) const SPEC: ToolSpec = ToolSpec {
     name: "handle_r_callback",
     title: "Run a tool through a callback session",
     description: "Run one catalog tool through a callback session of this MCP session, exactly as R code's rmcp_call() would: the tool must be among that session's allowed_tools and the session must not have expired; parameters are checked against the tool's input schema. Returns the tool's result.",
     category: "bidirectional",
-    r_function: "",
-    read_only: false,
+    runs: Runs::Worker,
+    annotations: Annotations::CHANGES_SESSION,
     input_schema: r##"{
   "properties": {
     "callback_id": {

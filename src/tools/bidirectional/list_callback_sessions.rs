@@ -4,15 +4,15 @@
 //! rmcp 0.12 server advertises it, output schema); `crate::worker` runs it
 //! for the calling MCP session.
 
-use crate::tools::spec::ToolSpec;
+use crate::tools::spec::{Annotations, Runs, ToolSpec};
 
 pub(crate) const SPEC: ToolSpec = ToolSpec {
     name: "list_callback_sessions",
     title: "List your callback sessions",
     description: "List this MCP session's callback sessions: their ids, names, allowed tools, time remaining, number of callbacks made, and which one R code's rmcp_call() uses.",
     category: "bidirectional",
-    r_function: "",
-    read_only: true,
+    runs: Runs::Worker,
+    annotations: Annotations::READ_ONLY,
     input_schema: r##"{
   "properties": {},
   "type": "object",

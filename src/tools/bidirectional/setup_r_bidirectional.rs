@@ -4,15 +4,15 @@
 //! rmcp 0.12 server advertises it, output schema); `crate::worker` runs it
 //! for the calling MCP session.
 
-use crate::tools::spec::ToolSpec;
+use crate::tools::spec::{Annotations, Runs, ToolSpec};
 
 pub(crate) const SPEC: ToolSpec = ToolSpec {
     name: "setup_r_bidirectional",
     title: "Let your R code call catalog tools",
     description: "Enable callbacks for this session's free-form R: afterwards R code in execute_r_analysis can run catalog tools with rmcp_call(\"tool_name\", list(arg = value, ...)), which returns the tool's structured result as an R list (data frames are sent as tables). allowed_tools limits which tools R may call (default: every catalog tool); session_id activates an existing callback session instead. Returns example R code.",
     category: "bidirectional",
-    r_function: "",
-    read_only: false,
+    runs: Runs::Worker,
+    annotations: Annotations::CHANGES_SESSION,
     input_schema: r##"{
   "properties": {
     "session_id": {

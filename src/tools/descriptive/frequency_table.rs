@@ -3,15 +3,20 @@
 //! description, input schema (names, types, enums and required fields as the
 //! Python rmcp 0.12 server advertises them) and output schema.
 
-use crate::tools::spec::ToolSpec;
+use crate::tools::spec::{Annotations, FileAccess, RCall, Randomness, Runs, ToolSpec};
 
 pub(crate) const SPEC: ToolSpec = ToolSpec {
     name: "frequency_table",
     title: "Frequency tables",
     description: "Counts (and optionally percentages) of each value of the listed columns, missing values included, sorted by frequency or by value.",
     category: "descriptive",
-    r_function: "tool_frequency_table",
-    read_only: true,
+    runs: Runs::R(RCall {
+        function: "tool_frequency_table",
+        files: FileAccess::NoFile,
+        randomness: Randomness::Deterministic,
+        check: None,
+    }),
+    annotations: Annotations::READ_ONLY,
     input_schema: r##"{
   "properties": {
     "data": {

@@ -3,15 +3,20 @@
 //! description, input schema (names, types, enums and required fields as the
 //! Python rmcp 0.12 server advertises them) and output schema.
 
-use crate::tools::spec::ToolSpec;
+use crate::tools::spec::{Annotations, FileAccess, RCall, Randomness, Runs, ToolSpec};
 
 pub(crate) const SPEC: ToolSpec = ToolSpec {
     name: "outlier_detection",
     title: "Outlier detection",
     description: "Find outliers in one numeric column by IQR fences, z-score or modified z-score (median/MAD). Unlike the reference, `threshold` is honoured for the IQR method too (the fence multiplier; 1.5 when not given).",
     category: "descriptive",
-    r_function: "tool_outlier_detection",
-    read_only: true,
+    runs: Runs::R(RCall {
+        function: "tool_outlier_detection",
+        files: FileAccess::NoFile,
+        randomness: Randomness::Deterministic,
+        check: None,
+    }),
+    annotations: Annotations::READ_ONLY,
     input_schema: r##"{
   "properties": {
     "data": {

@@ -3,15 +3,20 @@
 //! description, input schema (names, types, enums and required fields as the
 //! Python rmcp 0.12 server advertises them) and output schema.
 
-use crate::tools::spec::ToolSpec;
+use crate::tools::spec::{Annotations, FileAccess, RCall, Randomness, Runs, ToolSpec};
 
 pub(crate) const SPEC: ToolSpec = ToolSpec {
     name: "summary_stats",
     title: "Descriptive statistics",
     description: "Count, missing values, mean, standard deviation, min, max, range, skewness, excess kurtosis and the requested percentiles for each numeric column, optionally per group. Undefined statistics (e.g. the sd of one value) are null.",
     category: "descriptive",
-    r_function: "tool_summary_stats",
-    read_only: true,
+    runs: Runs::R(RCall {
+        function: "tool_summary_stats",
+        files: FileAccess::NoFile,
+        randomness: Randomness::Deterministic,
+        check: None,
+    }),
+    annotations: Annotations::READ_ONLY,
     input_schema: r##"{
   "properties": {
     "data": {

@@ -3,15 +3,20 @@
 //! description, input schema (names, types, enums and required fields as the
 //! Python rmcp 0.12 server advertises them) and output schema.
 
-use crate::tools::spec::ToolSpec;
+use crate::tools::spec::{Annotations, FileAccess, RCall, Randomness, Runs, ToolSpec};
 
 pub(crate) const SPEC: ToolSpec = ToolSpec {
     name: "instrumental_variables",
     title: "Instrumental variables (2SLS)",
     description: "Two-stage least squares with AER::ivreg; write the formula as 'y ~ x + w | z + w' (instruments after the bar). Returns coefficients with (robust by default) standard errors and the weak-instrument, Wu-Hausman and Sargan diagnostics.",
     category: "econometrics",
-    r_function: "tool_instrumental_variables",
-    read_only: true,
+    runs: Runs::R(RCall {
+        function: "tool_instrumental_variables",
+        files: FileAccess::NoFile,
+        randomness: Randomness::Deterministic,
+        check: None,
+    }),
+    annotations: Annotations::READ_ONLY,
     input_schema: r##"{
   "properties": {
     "data": {

@@ -1,12 +1,7 @@
 //! The econometrics tools: one file per tool.
 
-pub(crate) mod instrumental_variables;
-pub(crate) mod panel_regression;
-pub(crate) mod var_model;
-
-/// This category's tools.
-pub(crate) const TOOLS: &[&crate::tools::spec::ToolSpec] = &[
-    &instrumental_variables::SPEC,
-    &panel_regression::SPEC,
-    &var_model::SPEC,
-];
+tool_files! {
+    instrumental_variables,
+    panel_regression,
+    var_model,
+}

@@ -3,15 +3,20 @@
 //! description, input schema (names, types, enums and required fields as the
 //! Python rmcp 0.12 server advertises them) and output schema.
 
-use crate::tools::spec::ToolSpec;
+use crate::tools::spec::{Annotations, FileAccess, RCall, Randomness, Runs, ToolSpec};
 
 pub(crate) const SPEC: ToolSpec = ToolSpec {
     name: "panel_regression",
     title: "Panel data regression",
     description: "Panel regression with plm: fixed effects (within), random effects, pooled OLS or between estimator, indexed by an id and a time column; heteroskedasticity-robust (HC1) standard errors by default.",
     category: "econometrics",
-    r_function: "tool_panel_regression",
-    read_only: true,
+    runs: Runs::R(RCall {
+        function: "tool_panel_regression",
+        files: FileAccess::NoFile,
+        randomness: Randomness::Deterministic,
+        check: None,
+    }),
+    annotations: Annotations::READ_ONLY,
     input_schema: r##"{
   "properties": {
     "data": {

@@ -3,15 +3,20 @@
 //! description, input schema (names, types, enums and required fields as the
 //! Python rmcp 0.12 server advertises them) and output schema.
 
-use crate::tools::spec::ToolSpec;
+use crate::tools::spec::{Annotations, FileAccess, RCall, Randomness, Runs, ToolSpec};
 
 pub(crate) const SPEC: ToolSpec = ToolSpec {
     name: "var_model",
     title: "Vector autoregression",
     description: "Vector autoregression estimated equation by equation with OLS on lagged values (the textbook VAR, as vars::VAR computes it): per-equation coefficients, standard errors, t values, p-values and R², plus log-likelihood, AIC, BIC and the residual covariance matrix. Deterministic terms: const, trend, both or none.",
     category: "econometrics",
-    r_function: "tool_var_model",
-    read_only: true,
+    runs: Runs::R(RCall {
+        function: "tool_var_model",
+        files: FileAccess::NoFile,
+        randomness: Randomness::Deterministic,
+        check: None,
+    }),
+    annotations: Annotations::READ_ONLY,
     input_schema: r##"{
   "properties": {
     "data": {

@@ -3,15 +3,20 @@
 //! schema (names, types, enums and required fields as the Python rmcp 0.12
 //! server advertises them) and output schema.
 
-use crate::tools::spec::ToolSpec;
+use crate::tools::spec::{Annotations, FileAccess, RCall, Randomness, Runs, ToolSpec};
 
 pub(crate) const SPEC: ToolSpec = ToolSpec {
     name: "data_info",
     title: "Describe a table",
     description: "Describe a table's structure: rows and columns, the columns of each kind (numeric, text, factor, logical, dates, including ISO-8601 date strings), each column's type, missing values per column (count and percent), complete rows, memory used, and optionally the first rows.",
     category: "fileops",
-    r_function: "tool_data_info",
-    read_only: true,
+    runs: Runs::R(RCall {
+        function: "tool_data_info",
+        files: FileAccess::NoFile,
+        randomness: Randomness::Deterministic,
+        check: None,
+    }),
+    annotations: Annotations::READ_ONLY,
     input_schema: r##"{
   "properties": {
     "data": {

@@ -8,15 +8,20 @@
 
 use serde_json::{Map, Value};
 
-use crate::tools::spec::ToolSpec;
+use crate::tools::spec::{Annotations, FileAccess, RCall, Randomness, Runs, ToolSpec};
 
 pub(crate) const SPEC: ToolSpec = ToolSpec {
     name: "filter_data",
     title: "Filter rows",
     description: "Keep the rows of a table that meet structured conditions {variable, operator, value} combined with AND or OR; operators ==, !=, >, <, >=, <=, %in%, !%in%. Conditions are data, never code: values are compared literally (numbers against numeric columns, text against text). Comparisons never match missing cells; use == null / != null to select missing / present values, and null inside an %in% list to include missing cells. Unknown columns are refused. Returns the filtered table and counts.",
     category: "fileops",
-    r_function: "tool_filter_data",
-    read_only: true,
+    runs: Runs::R(RCall {
+        function: "tool_filter_data",
+        files: FileAccess::NoFile,
+        randomness: Randomness::Deterministic,
+        check: Some(check_conditions),
+    }),
+    annotations: Annotations::READ_ONLY,
     input_schema: r##"{
   "properties": {
     "data": {
@@ -228,7 +233,7 @@ const OPERATORS: &[&str] = &["==", "!=", ">", "<", ">=", "<=", "%in%", "!%in%"];
 /// already been checked when the call came through `tools/call`; this also
 /// guards direct calls). Errors name the condition, e.g.
 /// `conditions[1].variable`.
-pub(crate) fn check_conditions(arguments: &Map<String, Value>) -> Result<(), String> {
+fn check_conditions(arguments: &Map<String, Value>) -> Result<(), String> {
     let columns: Vec<&str> = match arguments.get("data") {
         Some(Value::Object(columns)) => columns.keys().map(String::as_str).collect(),
         _ => return Ok(()),

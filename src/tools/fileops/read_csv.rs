@@ -3,15 +3,20 @@
 //! schema (names, types, enums and required fields as the Python rmcp 0.12
 //! server advertises them) and output schema.
 
-use crate::tools::spec::ToolSpec;
+use crate::tools::spec::{Annotations, FileAccess, RCall, Randomness, Runs, ToolSpec};
 
 pub(crate) const SPEC: ToolSpec = ToolSpec {
     name: "read_csv",
     title: "Read a CSV file",
     description: "Read a delimited text file (.csv, .tsv, .txt) from the server's readable folders (paths relative to its working folder) with R's read.csv: header, separator, missing-value markers, rows to skip and a row limit. Ragged rows and binary files are refused with the line at fault. Returns the table column-wise, file facts, column types, missing values and a sample. Remote URLs are not fetched.",
     category: "fileops",
-    r_function: "tool_read_csv",
-    read_only: true,
+    runs: Runs::R(RCall {
+        function: "tool_read_csv",
+        files: FileAccess::Read(&["csv", "tsv", "txt"]),
+        randomness: Randomness::Deterministic,
+        check: None,
+    }),
+    annotations: Annotations::READ_ONLY,
     input_schema: r##"{
   "properties": {
     "file_path": {

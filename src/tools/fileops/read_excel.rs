@@ -3,15 +3,20 @@
 //! schema (names, types, enums and required fields as the Python rmcp 0.12
 //! server advertises them) and output schema.
 
-use crate::tools::spec::ToolSpec;
+use crate::tools::spec::{Annotations, FileAccess, RCall, Randomness, Runs, ToolSpec};
 
 pub(crate) const SPEC: ToolSpec = ToolSpec {
     name: "read_excel",
     title: "Read an Excel workbook",
     description: "Read one sheet of an .xlsx or .xls workbook from the server's readable folders with readxl: sheet name (default the first; an unknown name lists the sheets), header row, rows to skip, a row limit, a cell range such as A1:D10, missing-value markers. Returns the table column-wise, the workbook's sheets, column types, missing values and a sample.",
     category: "fileops",
-    r_function: "tool_read_excel",
-    read_only: true,
+    runs: Runs::R(RCall {
+        function: "tool_read_excel",
+        files: FileAccess::Read(&["xlsx", "xls"]),
+        randomness: Randomness::Deterministic,
+        check: None,
+    }),
+    annotations: Annotations::READ_ONLY,
     input_schema: r##"{
   "properties": {
     "file_path": {

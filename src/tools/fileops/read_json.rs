@@ -3,15 +3,20 @@
 //! schema (names, types, enums and required fields as the Python rmcp 0.12
 //! server advertises them) and output schema.
 
-use crate::tools::spec::ToolSpec;
+use crate::tools::spec::{Annotations, FileAccess, RCall, Randomness, Runs, ToolSpec};
 
 pub(crate) const SPEC: ToolSpec = ToolSpec {
     name: "read_json",
     title: "Read a JSON file",
     description: "Read a .json file from the server's readable folders as a table: an array of records (one row each), an object of equal-length columns, or an object wrapping one array of records; array_to_rows = false reads an object as one row. Nested objects are flattened into parent.child columns down to max_depth; deeper values and arrays stay JSON text. Ragged columns and invalid JSON are refused naming the problem.",
     category: "fileops",
-    r_function: "tool_read_json",
-    read_only: true,
+    runs: Runs::R(RCall {
+        function: "tool_read_json",
+        files: FileAccess::Read(&["json"]),
+        randomness: Randomness::Deterministic,
+        check: None,
+    }),
+    annotations: Annotations::READ_ONLY,
     input_schema: r##"{
   "properties": {
     "file_path": {

@@ -3,15 +3,20 @@
 //! schema (names, types, enums and required fields as the Python rmcp 0.12
 //! server advertises them) and output schema.
 
-use crate::tools::spec::ToolSpec;
+use crate::tools::spec::{Annotations, FileAccess, RCall, Randomness, Runs, ToolSpec};
 
 pub(crate) const SPEC: ToolSpec = ToolSpec {
     name: "write_csv",
     title: "Write a CSV file",
     description: "Write a table to a .csv file (tab-separated for .tsv) with R's write.csv, UTF-8, missing values as na_string. Writes only into folders the server allows writes to: a configured writable folder, or one approved for this session with approve_operation; the file appears only once it is complete. Returns the rows, columns and bytes written.",
     category: "fileops",
-    r_function: "tool_write_csv",
-    read_only: false,
+    runs: Runs::R(RCall {
+        function: "tool_write_csv",
+        files: FileAccess::Write(&["csv", "tsv", "txt"]),
+        randomness: Randomness::Deterministic,
+        check: None,
+    }),
+    annotations: Annotations::WRITES_FILE,
     input_schema: r##"{
   "properties": {
     "data": {

@@ -3,15 +3,20 @@
 //! schema (names, types, enums and required fields as the Python rmcp 0.12
 //! server advertises them) and output schema.
 
-use crate::tools::spec::ToolSpec;
+use crate::tools::spec::{Annotations, FileAccess, RCall, Randomness, Runs, ToolSpec};
 
 pub(crate) const SPEC: ToolSpec = ToolSpec {
     name: "write_excel",
     title: "Write an Excel workbook",
     description: "Write a table to one sheet of a new .xlsx workbook with openxlsx (missing values as empty cells, true/false as Excel booleans). Writes only into folders the server allows writes to (a configured writable folder, or one approved for this session with approve_operation). Returns the sheet, rows, columns and bytes written.",
     category: "fileops",
-    r_function: "tool_write_excel",
-    read_only: false,
+    runs: Runs::R(RCall {
+        function: "tool_write_excel",
+        files: FileAccess::Write(&["xlsx"]),
+        randomness: Randomness::Deterministic,
+        check: None,
+    }),
+    annotations: Annotations::WRITES_FILE,
     input_schema: r##"{
   "properties": {
     "data": {

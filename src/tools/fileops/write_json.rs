@@ -3,15 +3,20 @@
 //! schema (names, types, enums and required fields as the Python rmcp 0.12
 //! server advertises them) and output schema.
 
-use crate::tools::spec::ToolSpec;
+use crate::tools::spec::{Annotations, FileAccess, RCall, Randomness, Runs, ToolSpec};
 
 pub(crate) const SPEC: ToolSpec = ToolSpec {
     name: "write_json",
     title: "Write a JSON file",
     description: "Write a table to a .json file as an array of records (one object per row), numbers at full precision and missing values as null, so read_json gives the same table back. Writes only into folders the server allows writes to (a configured writable folder, or one approved for this session with approve_operation). Returns the rows, columns, variables and bytes written.",
     category: "fileops",
-    r_function: "tool_write_json",
-    read_only: false,
+    runs: Runs::R(RCall {
+        function: "tool_write_json",
+        files: FileAccess::Write(&["json"]),
+        randomness: Randomness::Deterministic,
+        check: None,
+    }),
+    annotations: Annotations::WRITES_FILE,
     input_schema: r##"{
   "properties": {
     "data": {

@@ -4,15 +4,15 @@
 //! rmcp 0.12 server advertises it, output schema); `crate::worker` runs it
 //! for the calling MCP session.
 
-use crate::tools::spec::ToolSpec;
+use crate::tools::spec::{Annotations, Runs, ToolSpec};
 
 pub(crate) const SPEC: ToolSpec = ToolSpec {
     name: "approve_operation",
     title: "Approve an operation for free-form R",
     description: "Approve (or deny) an operation for this session's free-form R. file_operations with a directory grants the session's R write access to that directory, which must lie inside one of the server's allowed data roots (the session's R worker restarts with its workspace carried over). Writing inside the session's own sandbox folder needs no approval. package_installation and system_operations cannot be granted: the sandbox never installs packages or runs commands, and the answer says so.",
     category: "flexible_r",
-    r_function: "",
-    read_only: false,
+    runs: Runs::Worker,
+    annotations: Annotations::GRANTS,
     input_schema: r##"{
   "properties": {
     "operation_type": {

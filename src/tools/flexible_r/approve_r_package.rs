@@ -4,15 +4,15 @@
 //! rmcp 0.12 server advertises it, output schema); `crate::worker` runs it
 //! for the calling MCP session.
 
-use crate::tools::spec::ToolSpec;
+use crate::tools::spec::{Annotations, Runs, ToolSpec};
 
 pub(crate) const SPEC: ToolSpec = ToolSpec {
     name: "approve_r_package",
     title: "Approve an R package for this session",
     description: "Approve (or deny) loading one R package that is not on the allowlist, for this MCP session's free-form R only. The package must already be installed on the server: packages are never installed by a tool call. Returns the session's approved packages.",
     category: "flexible_r",
-    r_function: "",
-    read_only: false,
+    runs: Runs::Worker,
+    annotations: Annotations::GRANTS,
     input_schema: r##"{
   "properties": {
     "package_name": {

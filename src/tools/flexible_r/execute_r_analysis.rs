@@ -4,15 +4,15 @@
 //! rmcp 0.12 server advertises it, output schema); `crate::worker` runs it
 //! for the calling MCP session.
 
-use crate::tools::spec::ToolSpec;
+use crate::tools::spec::{Annotations, Runs, ToolSpec};
 
 pub(crate) const SPEC: ToolSpec = ToolSpec {
     name: "execute_r_analysis",
     title: "Run free-form R in a sandboxed workspace",
     description: "Run your own R code in this MCP session's sandboxed R workspace. Objects persist across calls for the life of the session (see list_r_objects and inspect_r_object). Assign the answer to `result` (otherwise the last expression's value is returned); a `data` table arrives as a data.frame named `data`; `packages` are attached first (allowlisted ones, see list_allowed_r_packages; others need approve_r_package). Set return_image to get the plot the code draws (or a ggplot in `result`) as a PNG. The code runs in a separate process with no network, no commands, read access only to its own folder and the server's data roots, and write access only to its own folder, the server's writable roots and directories granted with approve_operation; calls that cannot work there (system, .Call, Sys.setenv, q, ...) are refused with a message naming them. After setup_r_bidirectional, R code can call catalog tools: rmcp_call(\"linear_model\", list(data = df, formula = \"y ~ x\")). A timeout stops the code; if R does not stop, the workspace is reset and the result says so.",
     category: "flexible_r",
-    r_function: "rmcp_worker_eval",
-    read_only: false,
+    runs: Runs::Worker,
+    annotations: Annotations::CHANGES_SESSION,
     input_schema: r##"{
   "properties": {
     "r_code": {

@@ -4,15 +4,15 @@
 //! rmcp 0.12 server advertises it, output schema); `crate::worker` runs it
 //! for the calling MCP session.
 
-use crate::tools::spec::ToolSpec;
+use crate::tools::spec::{Annotations, Runs, ToolSpec};
 
 pub(crate) const SPEC: ToolSpec = ToolSpec {
     name: "list_allowed_r_packages",
     title: "List R packages free-form R may load",
     description: "List the R packages execute_r_analysis may load without approval, from the allowlist grouped like CRAN task views. category='summary' (default) gives the category names with their package counts; 'all' or one category gives the package names and which of them are installed on this server. Other packages need approve_r_package first.",
     category: "flexible_r",
-    r_function: "",
-    read_only: true,
+    runs: Runs::Worker,
+    annotations: Annotations::READ_ONLY,
     input_schema: r##"{
   "properties": {
     "category": {

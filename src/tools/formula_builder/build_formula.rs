@@ -3,15 +3,20 @@
 //! schema (names, types, enums and required fields as the Python rmcp 0.12
 //! server advertises them) and output schema.
 
-use crate::tools::spec::ToolSpec;
+use crate::tools::spec::{Annotations, FileAccess, RCall, Randomness, Runs, ToolSpec};
 
 pub(crate) const SPEC: ToolSpec = ToolSpec {
     name: "build_formula",
     title: "Build a model formula from a description",
     description: "Turn a plain-language description such as \"predict sales from price and advertising, controlling for region\" into an R model formula (sales ~ price + advertising + region): predict/depends on/effect of/compare across/over time phrasings, controls and interactions. With data, names are matched to the columns (case, spaces and small misspellings forgiven) and the formula is validated. Returns the formula, the phrasing matched, alternatives, examples and an interpretation.",
     category: "formula_builder",
-    r_function: "tool_build_formula",
-    read_only: true,
+    runs: Runs::R(RCall {
+        function: "tool_build_formula",
+        files: FileAccess::NoFile,
+        randomness: Randomness::Deterministic,
+        check: None,
+    }),
+    annotations: Annotations::READ_ONLY,
     input_schema: r##"{
   "properties": {
     "description": {

@@ -3,15 +3,20 @@
 //! schema (names, types, enums and required fields as the Python rmcp 0.12
 //! server advertises them) and output schema.
 
-use crate::tools::spec::ToolSpec;
+use crate::tools::spec::{Annotations, FileAccess, RCall, Randomness, Runs, ToolSpec};
 
 pub(crate) const SPEC: ToolSpec = ToolSpec {
     name: "validate_formula",
     title: "Check a model formula against data",
     description: "Check an R model formula against a table before fitting. The text is parsed by R's parser and inspected, never evaluated: reports whether it parses (formula_parsed), which variables are missing from the data (with the closest column names), the types of those present, functions the model tools would refuse, and type problems for regression, ANOVA or correlation. is_valid says whether the formula can be used as is.",
     category: "formula_builder",
-    r_function: "tool_validate_formula",
-    read_only: true,
+    runs: Runs::R(RCall {
+        function: "tool_validate_formula",
+        files: FileAccess::NoFile,
+        randomness: Randomness::Deterministic,
+        check: None,
+    }),
+    annotations: Annotations::READ_ONLY,
     input_schema: r##"{
   "properties": {
     "formula": {

@@ -3,15 +3,20 @@
 //! schema (names, types, enums and required fields as the Python rmcp 0.12
 //! server advertises them) and output schema.
 
-use crate::tools::spec::ToolSpec;
+use crate::tools::spec::{Annotations, FileAccess, RCall, Randomness, Runs, ToolSpec};
 
 pub(crate) const SPEC: ToolSpec = ToolSpec {
     name: "load_example",
     title: "Load an example dataset",
     description: "Load a synthetic example dataset with known structure for trying the analysis tools: sales (sales vs marketing spend, seasonal), economics (a five-country panel: GDP growth, unemployment, investment), customers (churn with tenure, charges, contract), timeseries (trend + seasonality + AR noise) or survey (satisfaction, purchases, education, income). Sizes small/medium/large = 20/100/500 rows; add_noise perturbs the measured columns. Same arguments, same data (fixed seed). Returns the table, per-column statistics and suggested analyses.",
     category: "helpers",
-    r_function: "tool_load_example",
-    read_only: true,
+    runs: Runs::R(RCall {
+        function: "tool_load_example",
+        files: FileAccess::NoFile,
+        randomness: Randomness::Deterministic,
+        check: None,
+    }),
+    annotations: Annotations::READ_ONLY,
     input_schema: r##"{
   "properties": {
     "dataset_name": {

@@ -3,15 +3,20 @@
 //! schema (names, types, enums and required fields as the Python rmcp 0.12
 //! server advertises them) and output schema.
 
-use crate::tools::spec::ToolSpec;
+use crate::tools::spec::{Annotations, FileAccess, RCall, Randomness, Runs, ToolSpec};
 
 pub(crate) const SPEC: ToolSpec = ToolSpec {
     name: "suggest_fix",
     title: "Diagnose an error",
     description: "Turn an error message (from R or from one of these tools) into a diagnosis and concrete fixes: the kind of error (missing package, missing variable, formula syntax, file not found, data type, missing values, memory/size, general), what to try, quick fixes such as the install command for a missing package, next steps and documentation links. Given the data and the call's parameters, it also checks them (a misspelt column gets its closest match).",
     category: "helpers",
-    r_function: "tool_suggest_fix",
-    read_only: true,
+    runs: Runs::R(RCall {
+        function: "tool_suggest_fix",
+        files: FileAccess::NoFile,
+        randomness: Randomness::Deterministic,
+        check: None,
+    }),
+    annotations: Annotations::READ_ONLY,
     input_schema: r##"{
   "properties": {
     "error_message": {

@@ -3,15 +3,20 @@
 //! schema (names, types, enums and required fields as the Python rmcp 0.12
 //! server advertises them) and output schema.
 
-use crate::tools::spec::ToolSpec;
+use crate::tools::spec::{Annotations, FileAccess, RCall, Randomness, Runs, ToolSpec};
 
 pub(crate) const SPEC: ToolSpec = ToolSpec {
     name: "validate_data",
     title: "Check data before an analysis",
     description: "Check a table before an analysis: size, column types, numbers stored as text, missing values, constant columns, extreme outliers (beyond 3 IQR), duplicate rows, plus rules for the analysis type (regression, correlation, timeseries, classification, general). Problems that make the analysis impossible are errors; the rest are warnings (errors too with strict). Returns is_valid, the findings, a data-quality summary and recommendations.",
     category: "helpers",
-    r_function: "tool_validate_data",
-    read_only: true,
+    runs: Runs::R(RCall {
+        function: "tool_validate_data",
+        files: FileAccess::NoFile,
+        randomness: Randomness::Deterministic,
+        check: None,
+    }),
+    annotations: Annotations::READ_ONLY,
     input_schema: r##"{
   "properties": {
     "data": {

@@ -4,15 +4,15 @@
 //! rmcp 0.12 server advertises it, output schema); `crate::worker` runs it
 //! for the calling MCP session.
 
-use crate::tools::spec::ToolSpec;
+use crate::tools::spec::{Annotations, Runs, ToolSpec};
 
 pub(crate) const SPEC: ToolSpec = ToolSpec {
     name: "get_r_session_info",
     title: "Describe your R session",
     description: "Describe this MCP session's sandboxed R: R version, platform, locale, time zone, workspace size, memory in use and its cap, key options, attached packages and loaded namespaces, the number of installed packages, and which sandbox layers confine it.",
     category: "introspection",
-    r_function: "rmcp_worker_session_info",
-    read_only: true,
+    runs: Runs::Worker,
+    annotations: Annotations::READ_ONLY,
     input_schema: r##"{
   "properties": {
     "session_id": {

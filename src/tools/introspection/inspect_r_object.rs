@@ -4,15 +4,15 @@
 //! rmcp 0.12 server advertises it, output schema); `crate::worker` runs it
 //! for the calling MCP session.
 
-use crate::tools::spec::ToolSpec;
+use crate::tools::spec::{Annotations, Runs, ToolSpec};
 
 pub(crate) const SPEC: ToolSpec = ToolSpec {
     name: "inspect_r_object",
     title: "Inspect one object in your R workspace",
     description: "Describe one object of this session's live R workspace: class, type, length, dimensions, names, str() structure, summary() and the first rows (max_preview_rows) of a data frame, matrix or vector. Answers exists=false when there is no such object. Only the caller's own workspace is visible.",
     category: "introspection",
-    r_function: "rmcp_worker_inspect",
-    read_only: true,
+    runs: Runs::Worker,
+    annotations: Annotations::READ_ONLY,
     input_schema: r##"{
   "properties": {
     "object_name": {

@@ -4,15 +4,15 @@
 //! rmcp 0.12 server advertises it, output schema); `crate::worker` runs it
 //! for the calling MCP session.
 
-use crate::tools::spec::ToolSpec;
+use crate::tools::spec::{Annotations, Runs, ToolSpec};
 
 pub(crate) const SPEC: ToolSpec = ToolSpec {
     name: "list_r_objects",
     title: "List objects in your R workspace",
     description: "List the objects in this MCP session's live R workspace (what earlier execute_r_analysis calls created), with class, type, size in bytes, length, dimensions and when each was created. Filter by a regular expression, include hidden (dot) names, sort by name, size, class or creation. Only the caller's own workspace is visible; session_id is accepted for compatibility and echoed.",
     category: "introspection",
-    r_function: "rmcp_worker_objects",
-    read_only: true,
+    runs: Runs::Worker,
+    annotations: Annotations::READ_ONLY,
     input_schema: r##"{
   "properties": {
     "session_id": {

@@ -4,15 +4,15 @@
 //! rmcp 0.12 server advertises it, output schema); `crate::worker` runs it
 //! for the calling MCP session.
 
-use crate::tools::spec::ToolSpec;
+use crate::tools::spec::{Annotations, Runs, ToolSpec};
 
 pub(crate) const SPEC: ToolSpec = ToolSpec {
     name: "list_r_packages",
     title: "List installed and loaded R packages",
     description: "List the R packages installed on the server with their versions, and whether each is loaded or attached in this session's R and allowed for free-form R. include_base adds R's base packages; package_name describes one package.",
     category: "introspection",
-    r_function: "rmcp_worker_packages",
-    read_only: true,
+    runs: Runs::Worker,
+    annotations: Annotations::READ_ONLY,
     input_schema: r##"{
   "properties": {
     "session_id": {

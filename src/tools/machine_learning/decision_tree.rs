@@ -3,15 +3,20 @@
 //! description, input schema (names, types, enums and required fields as the
 //! Python rmcp 0.12 server advertises them) and output schema.
 
-use crate::tools::spec::ToolSpec;
+use crate::tools::spec::{Annotations, FileAccess, RCall, Randomness, Runs, ToolSpec};
 
 pub(crate) const SPEC: ToolSpec = ToolSpec {
     name: "decision_tree",
     title: "Decision tree",
     description: "Classification or regression tree with rpart: predictions, variable importance, number of nodes, complexity, and accuracy with a confusion matrix (classification) or MSE, RMSE and R² (regression).",
     category: "machine_learning",
-    r_function: "tool_decision_tree",
-    read_only: true,
+    runs: Runs::R(RCall {
+        function: "tool_decision_tree",
+        files: FileAccess::NoFile,
+        randomness: Randomness::Seeded,
+        check: None,
+    }),
+    annotations: Annotations::READ_ONLY,
     input_schema: r##"{
   "properties": {
     "data": {

@@ -3,15 +3,20 @@
 //! description, input schema (names, types, enums and required fields as the
 //! Python rmcp 0.12 server advertises them) and output schema.
 
-use crate::tools::spec::ToolSpec;
+use crate::tools::spec::{Annotations, FileAccess, RCall, Randomness, Runs, ToolSpec};
 
 pub(crate) const SPEC: ToolSpec = ToolSpec {
     name: "kmeans_clustering",
     title: "K-means clustering",
     description: "K-means clustering of the listed numeric columns (standardised first; fixed seed for reproducible results): cluster assignments, centres, sizes, within/between sums of squares, variance explained and the mean silhouette width.",
     category: "machine_learning",
-    r_function: "tool_kmeans_clustering",
-    read_only: true,
+    runs: Runs::R(RCall {
+        function: "tool_kmeans_clustering",
+        files: FileAccess::NoFile,
+        randomness: Randomness::Seeded,
+        check: None,
+    }),
+    annotations: Annotations::READ_ONLY,
     input_schema: r##"{
   "properties": {
     "data": {

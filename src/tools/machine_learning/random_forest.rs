@@ -3,15 +3,20 @@
 //! description, input schema (names, types, enums and required fields as the
 //! Python rmcp 0.12 server advertises them) and output schema.
 
-use crate::tools::spec::ToolSpec;
+use crate::tools::spec::{Annotations, FileAccess, RCall, Randomness, Runs, ToolSpec};
 
 pub(crate) const SPEC: ToolSpec = ToolSpec {
     name: "random_forest",
     title: "Random forest",
     description: "Random forest (randomForest) for classification (character/factor response) or regression: out-of-bag error, confusion matrix and class errors or MSE and variance explained, and variable importance. Seeded per call, so results are reproducible.",
     category: "machine_learning",
-    r_function: "tool_random_forest",
-    read_only: true,
+    runs: Runs::R(RCall {
+        function: "tool_random_forest",
+        files: FileAccess::NoFile,
+        randomness: Randomness::Seeded,
+        check: None,
+    }),
+    annotations: Annotations::READ_ONLY,
     input_schema: r##"{
   "properties": {
     "data": {

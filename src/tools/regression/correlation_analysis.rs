@@ -3,15 +3,20 @@
 //! description, input schema (names, types, enums and required fields as the
 //! Python rmcp 0.12 server advertises them) and output schema.
 
-use crate::tools::spec::ToolSpec;
+use crate::tools::spec::{Annotations, FileAccess, RCall, Randomness, Runs, ToolSpec};
 
 pub(crate) const SPEC: ToolSpec = ToolSpec {
     name: "correlation_analysis",
     title: "Correlation matrix with tests",
     description: "Correlation matrix of the numeric columns (or the listed variables) by Pearson, Spearman or Kendall, with a cor.test for every pair (estimate, p-value, confidence interval) and pairwise complete-observation counts.",
     category: "regression",
-    r_function: "tool_correlation_analysis",
-    read_only: true,
+    runs: Runs::R(RCall {
+        function: "tool_correlation_analysis",
+        files: FileAccess::NoFile,
+        randomness: Randomness::Deterministic,
+        check: None,
+    }),
+    annotations: Annotations::READ_ONLY,
     input_schema: r##"{
   "properties": {
     "data": {

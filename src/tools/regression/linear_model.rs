@@ -3,15 +3,20 @@
 //! description, input schema (names, types, enums and required fields as the
 //! Python rmcp 0.12 server advertises them) and output schema.
 
-use crate::tools::spec::ToolSpec;
+use crate::tools::spec::{Annotations, FileAccess, RCall, Randomness, Runs, ToolSpec};
 
 pub(crate) const SPEC: ToolSpec = ToolSpec {
     name: "linear_model",
     title: "Linear regression (OLS)",
     description: "Fit an ordinary least-squares regression with R's lm() on a table of columns. Returns coefficients with standard errors, t values and p-values (keyed by term, including (Intercept)), R², adjusted R², the F test, residual standard error, fitted values and residuals. Optional weights and NA handling.",
     category: "regression",
-    r_function: "tool_linear_model",
-    read_only: true,
+    runs: Runs::R(RCall {
+        function: "tool_linear_model",
+        files: FileAccess::NoFile,
+        randomness: Randomness::Deterministic,
+        check: None,
+    }),
+    annotations: Annotations::READ_ONLY,
     input_schema: r##"{
   "properties": {
     "data": {

@@ -3,15 +3,20 @@
 //! description, input schema (names, types, enums and required fields as the
 //! Python rmcp 0.12 server advertises them) and output schema.
 
-use crate::tools::spec::ToolSpec;
+use crate::tools::spec::{Annotations, FileAccess, RCall, Randomness, Runs, ToolSpec};
 
 pub(crate) const SPEC: ToolSpec = ToolSpec {
     name: "logistic_regression",
     title: "Generalised linear model",
     description: "Fit a GLM with R's glm(): binomial (logit/probit/cloglog/cauchit links) by default, or poisson, gamma, inverse.gaussian. Returns coefficients, standard errors, z values, p-values, deviance, AIC/BIC; for binomial models also odds ratios, McFadden R², predicted probabilities and, for a 0/1 response, accuracy and a confusion matrix. Unlike the reference, family 'gamma' maps to R's Gamma().",
     category: "regression",
-    r_function: "tool_logistic_regression",
-    read_only: true,
+    runs: Runs::R(RCall {
+        function: "tool_logistic_regression",
+        files: FileAccess::NoFile,
+        randomness: Randomness::Deterministic,
+        check: None,
+    }),
+    annotations: Annotations::READ_ONLY,
     input_schema: r##"{
   "properties": {
     "data": {

@@ -3,15 +3,20 @@
 //! description, input schema (names, types, enums and required fields as the
 //! Python rmcp 0.12 server advertises them) and output schema.
 
-use crate::tools::spec::ToolSpec;
+use crate::tools::spec::{Annotations, FileAccess, RCall, Randomness, Runs, ToolSpec};
 
 pub(crate) const SPEC: ToolSpec = ToolSpec {
     name: "anova",
     title: "Analysis of variance",
     description: "ANOVA table for a linear model formula: sums of squares, mean squares, F values and p-values per term. Type I (sequential) by default; Type II and III via car::Anova are computed as requested (the reference ignores `type`).",
     category: "statistical_tests",
-    r_function: "tool_anova",
-    read_only: true,
+    runs: Runs::R(RCall {
+        function: "tool_anova",
+        files: FileAccess::NoFile,
+        randomness: Randomness::Deterministic,
+        check: None,
+    }),
+    annotations: Annotations::READ_ONLY,
     input_schema: r##"{
   "properties": {
     "data": {

@@ -3,15 +3,20 @@
 //! description, input schema (names, types, enums and required fields as the
 //! Python rmcp 0.12 server advertises them) and output schema.
 
-use crate::tools::spec::ToolSpec;
+use crate::tools::spec::{Annotations, FileAccess, RCall, Randomness, Runs, ToolSpec};
 
 pub(crate) const SPEC: ToolSpec = ToolSpec {
     name: "chi_square_test",
     title: "Chi-square test",
     description: "Chi-square test of independence between two categorical columns (contingency table, expected counts, residuals, Cramér's V) or goodness of fit of one column against expected proportions.",
     category: "statistical_tests",
-    r_function: "tool_chi_square_test",
-    read_only: true,
+    runs: Runs::R(RCall {
+        function: "tool_chi_square_test",
+        files: FileAccess::NoFile,
+        randomness: Randomness::Deterministic,
+        check: None,
+    }),
+    annotations: Annotations::READ_ONLY,
     input_schema: r##"{
   "properties": {
     "data": {

@@ -3,15 +3,20 @@
 //! description, input schema (names, types, enums and required fields as the
 //! Python rmcp 0.12 server advertises them) and output schema.
 
-use crate::tools::spec::ToolSpec;
+use crate::tools::spec::{Annotations, FileAccess, RCall, Randomness, Runs, ToolSpec};
 
 pub(crate) const SPEC: ToolSpec = ToolSpec {
     name: "normality_test",
     title: "Normality test",
     description: "Test whether a numeric column is normally distributed with Shapiro-Wilk, Jarque-Bera or Anderson-Darling, as requested (the reference always runs Shapiro-Wilk); also reports mean, sd, skewness and excess kurtosis.",
     category: "statistical_tests",
-    r_function: "tool_normality_test",
-    read_only: true,
+    runs: Runs::R(RCall {
+        function: "tool_normality_test",
+        files: FileAccess::NoFile,
+        randomness: Randomness::Deterministic,
+        check: None,
+    }),
+    annotations: Annotations::READ_ONLY,
     input_schema: r##"{
   "properties": {
     "data": {

@@ -3,15 +3,20 @@
 //! description, input schema (names, types, enums and required fields as the
 //! Python rmcp 0.12 server advertises them) and output schema.
 
-use crate::tools::spec::ToolSpec;
+use crate::tools::spec::{Annotations, FileAccess, RCall, Randomness, Runs, ToolSpec};
 
 pub(crate) const SPEC: ToolSpec = ToolSpec {
     name: "t_test",
     title: "t-test",
     description: "One-sample t-test of a column against mu, or a two-sample test between the two groups of `group` (Welch's by default, pooled variance with var_equal, paired with paired). Returns the statistic, df, p-value, confidence interval and means.",
     category: "statistical_tests",
-    r_function: "tool_t_test",
-    read_only: true,
+    runs: Runs::R(RCall {
+        function: "tool_t_test",
+        files: FileAccess::NoFile,
+        randomness: Randomness::Deterministic,
+        check: None,
+    }),
+    annotations: Annotations::READ_ONLY,
     input_schema: r##"{
   "properties": {
     "data": {

@@ -3,15 +3,20 @@
 //! description, input schema (names, types, enums and required fields as the
 //! Python rmcp 0.12 server advertises them) and output schema.
 
-use crate::tools::spec::ToolSpec;
+use crate::tools::spec::{Annotations, FileAccess, RCall, Randomness, Runs, ToolSpec};
 
 pub(crate) const SPEC: ToolSpec = ToolSpec {
     name: "arima_model",
     title: "ARIMA model and forecast",
     description: "Fit an ARIMA model (forecast::Arima with the given order and seasonal order, or auto.arima when no order is given) to a monthly series and forecast ahead with 95% intervals; returns coefficients, AIC/BIC, fitted values, residuals and training-set accuracy.",
     category: "timeseries",
-    r_function: "tool_arima_model",
-    read_only: true,
+    runs: Runs::R(RCall {
+        function: "tool_arima_model",
+        files: FileAccess::NoFile,
+        randomness: Randomness::Deterministic,
+        check: None,
+    }),
+    annotations: Annotations::READ_ONLY,
     input_schema: r##"{
   "properties": {
     "data": {

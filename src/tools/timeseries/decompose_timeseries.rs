@@ -3,15 +3,20 @@
 //! description, input schema (names, types, enums and required fields as the
 //! Python rmcp 0.12 server advertises them) and output schema.
 
-use crate::tools::spec::ToolSpec;
+use crate::tools::spec::{Annotations, FileAccess, RCall, Randomness, Runs, ToolSpec};
 
 pub(crate) const SPEC: ToolSpec = ToolSpec {
     name: "decompose_timeseries",
     title: "Time series decomposition",
     description: "Split a series into trend, seasonal and remainder components with classical (moving-average) decomposition, additive or multiplicative. Needs at least two full periods.",
     category: "timeseries",
-    r_function: "tool_decompose_timeseries",
-    read_only: true,
+    runs: Runs::R(RCall {
+        function: "tool_decompose_timeseries",
+        files: FileAccess::NoFile,
+        randomness: Randomness::Deterministic,
+        check: None,
+    }),
+    annotations: Annotations::READ_ONLY,
     input_schema: r##"{
   "properties": {
     "data": {

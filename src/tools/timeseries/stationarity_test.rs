@@ -3,15 +3,20 @@
 //! description, input schema (names, types, enums and required fields as the
 //! Python rmcp 0.12 server advertises them) and output schema.
 
-use crate::tools::spec::ToolSpec;
+use crate::tools::spec::{Annotations, FileAccess, RCall, Randomness, Runs, ToolSpec};
 
 pub(crate) const SPEC: ToolSpec = ToolSpec {
     name: "stationarity_test",
     title: "Stationarity test",
     description: "Augmented Dickey-Fuller, KPSS or Phillips-Perron test (tseries) of a series; reports the statistic, p-value and whether the series looks stationary at the 5% level.",
     category: "timeseries",
-    r_function: "tool_stationarity_test",
-    read_only: true,
+    runs: Runs::R(RCall {
+        function: "tool_stationarity_test",
+        files: FileAccess::NoFile,
+        randomness: Randomness::Deterministic,
+        check: None,
+    }),
+    annotations: Annotations::READ_ONLY,
     input_schema: r##"{
   "properties": {
     "data": {

@@ -3,15 +3,20 @@
 //! description, input schema (names, types, enums and required fields as the
 //! Python rmcp 0.12 server advertises them) and output schema.
 
-use crate::tools::spec::ToolSpec;
+use crate::tools::spec::{Annotations, FileAccess, RCall, Randomness, Runs, ToolSpec};
 
 pub(crate) const SPEC: ToolSpec = ToolSpec {
     name: "difference",
     title: "Differencing",
     description: "Add differenced columns (<var>_diff, or <var>_diff1..k for higher orders), optionally of the log (log_<var>), padded with leading nulls, and return the whole table.",
     category: "transforms",
-    r_function: "tool_difference",
-    read_only: true,
+    runs: Runs::R(RCall {
+        function: "tool_difference",
+        files: FileAccess::NoFile,
+        randomness: Randomness::Deterministic,
+        check: None,
+    }),
+    annotations: Annotations::READ_ONLY,
     input_schema: r##"{
   "properties": {
     "data": {

@@ -3,15 +3,20 @@
 //! description, input schema (names, types, enums and required fields as the
 //! Python rmcp 0.12 server advertises them) and output schema.
 
-use crate::tools::spec::ToolSpec;
+use crate::tools::spec::{Annotations, FileAccess, RCall, Randomness, Runs, ToolSpec};
 
 pub(crate) const SPEC: ToolSpec = ToolSpec {
     name: "lag_lead",
     title: "Lagged and leading columns",
     description: "Add lagged (<var>_lag<k>) and leading (<var>_lead<k>) copies of the listed columns, padded with nulls, and return the whole table.",
     category: "transforms",
-    r_function: "tool_lag_lead",
-    read_only: true,
+    runs: Runs::R(RCall {
+        function: "tool_lag_lead",
+        files: FileAccess::NoFile,
+        randomness: Randomness::Deterministic,
+        check: None,
+    }),
+    annotations: Annotations::READ_ONLY,
     input_schema: r##"{
   "properties": {
     "data": {

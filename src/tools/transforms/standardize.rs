@@ -3,15 +3,20 @@
 //! description, input schema (names, types, enums and required fields as the
 //! Python rmcp 0.12 server advertises them) and output schema.
 
-use crate::tools::spec::ToolSpec;
+use crate::tools::spec::{Annotations, FileAccess, RCall, Randomness, Runs, ToolSpec};
 
 pub(crate) const SPEC: ToolSpec = ToolSpec {
     name: "standardize",
     title: "Standardize",
     description: "Add scaled copies of the listed columns: z-score (mean/sd), min-max to [0, 1], or robust (median/MAD), named <var>_<method>, with the scaling constants used.",
     category: "transforms",
-    r_function: "tool_standardize",
-    read_only: true,
+    runs: Runs::R(RCall {
+        function: "tool_standardize",
+        files: FileAccess::NoFile,
+        randomness: Randomness::Deterministic,
+        check: None,
+    }),
+    annotations: Annotations::READ_ONLY,
     input_schema: r##"{
   "properties": {
     "data": {

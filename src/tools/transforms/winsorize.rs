@@ -3,15 +3,20 @@
 //! description, input schema (names, types, enums and required fields as the
 //! Python rmcp 0.12 server advertises them) and output schema.
 
-use crate::tools::spec::ToolSpec;
+use crate::tools::spec::{Annotations, FileAccess, RCall, Randomness, Runs, ToolSpec};
 
 pub(crate) const SPEC: ToolSpec = ToolSpec {
     name: "winsorize",
     title: "Winsorize",
     description: "Cap the listed columns at lower and upper percentiles (default 5% and 95%) and return the table with a summary of how many values were capped.",
     category: "transforms",
-    r_function: "tool_winsorize",
-    read_only: true,
+    runs: Runs::R(RCall {
+        function: "tool_winsorize",
+        files: FileAccess::NoFile,
+        randomness: Randomness::Deterministic,
+        check: None,
+    }),
+    annotations: Annotations::READ_ONLY,
     input_schema: r##"{
   "properties": {
     "data": {

@@ -3,15 +3,20 @@
 //! description, input schema (names, types, enums and required fields as the
 //! Python rmcp 0.12 server advertises them) and output schema.
 
-use crate::tools::spec::ToolSpec;
+use crate::tools::spec::{Annotations, FileAccess, RCall, Randomness, Runs, ToolSpec};
 
 pub(crate) const SPEC: ToolSpec = ToolSpec {
     name: "correlation_heatmap",
     title: "Correlation heatmap",
     description: "Heatmap of the correlation matrix of numeric columns with the coefficients printed in each cell, returned as a PNG image together with the matrix.",
     category: "visualization",
-    r_function: "tool_correlation_heatmap",
-    read_only: false,
+    runs: Runs::R(RCall {
+        function: "tool_correlation_heatmap",
+        files: FileAccess::Write(&["png"]),
+        randomness: Randomness::Deterministic,
+        check: None,
+    }),
+    annotations: Annotations::WRITES_FILE,
     input_schema: r##"{
   "properties": {
     "data": {

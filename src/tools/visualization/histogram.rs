@@ -3,15 +3,20 @@
 //! description, input schema (names, types, enums and required fields as the
 //! Python rmcp 0.12 server advertises them) and output schema.
 
-use crate::tools::spec::ToolSpec;
+use crate::tools::spec::{Annotations, FileAccess, RCall, Randomness, Runs, ToolSpec};
 
 pub(crate) const SPEC: ToolSpec = ToolSpec {
     name: "histogram",
     title: "Histogram",
     description: "Histogram with a density curve of one numeric column, optionally by group, returned as a PNG image, with mean, median, sd, skewness and kurtosis.",
     category: "visualization",
-    r_function: "tool_histogram",
-    read_only: false,
+    runs: Runs::R(RCall {
+        function: "tool_histogram",
+        files: FileAccess::Write(&["png"]),
+        randomness: Randomness::Deterministic,
+        check: None,
+    }),
+    annotations: Annotations::WRITES_FILE,
     input_schema: r##"{
   "properties": {
     "data": {

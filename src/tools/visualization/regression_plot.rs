@@ -3,15 +3,20 @@
 //! description, input schema (names, types, enums and required fields as the
 //! Python rmcp 0.12 server advertises them) and output schema.
 
-use crate::tools::spec::ToolSpec;
+use crate::tools::spec::{Annotations, FileAccess, RCall, Randomness, Runs, ToolSpec};
 
 pub(crate) const SPEC: ToolSpec = ToolSpec {
     name: "regression_plot",
     title: "Regression diagnostics plot",
     description: "Fitted-line plot of a linear model, with residual diagnostic panels (residuals vs fitted, normal Q-Q, scale-location) when residual_plots is true, returned as a PNG image with R² and residual SE.",
     category: "visualization",
-    r_function: "tool_regression_plot",
-    read_only: false,
+    runs: Runs::R(RCall {
+        function: "tool_regression_plot",
+        files: FileAccess::Write(&["png"]),
+        randomness: Randomness::Deterministic,
+        check: None,
+    }),
+    annotations: Annotations::WRITES_FILE,
     input_schema: r##"{
   "properties": {
     "data": {

@@ -3,15 +3,20 @@
 //! description, input schema (names, types, enums and required fields as the
 //! Python rmcp 0.12 server advertises them) and output schema.
 
-use crate::tools::spec::ToolSpec;
+use crate::tools::spec::{Annotations, FileAccess, RCall, Randomness, Runs, ToolSpec};
 
 pub(crate) const SPEC: ToolSpec = ToolSpec {
     name: "scatter_plot",
     title: "Scatter plot",
     description: "Scatter plot of two columns with a linear trend line, optionally coloured by group, returned as a PNG image; also reports the correlation and number of points.",
     category: "visualization",
-    r_function: "tool_scatter_plot",
-    read_only: false,
+    runs: Runs::R(RCall {
+        function: "tool_scatter_plot",
+        files: FileAccess::Write(&["png"]),
+        randomness: Randomness::Deterministic,
+        check: None,
+    }),
+    annotations: Annotations::WRITES_FILE,
     input_schema: r##"{
   "properties": {
     "data": {

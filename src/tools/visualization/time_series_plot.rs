@@ -3,15 +3,20 @@
 //! description, input schema (names, types, enums and required fields as the
 //! Python rmcp 0.12 server advertises them) and output schema.
 
-use crate::tools::spec::ToolSpec;
+use crate::tools::spec::{Annotations, FileAccess, RCall, Randomness, Runs, ToolSpec};
 
 pub(crate) const SPEC: ToolSpec = ToolSpec {
     name: "time_series_plot",
     title: "Time series plot",
     description: "Line plot of a series over dates (ISO 8601) or its index, with an optional smoothed trend, returned as a PNG image, with summary statistics.",
     category: "visualization",
-    r_function: "tool_time_series_plot",
-    read_only: false,
+    runs: Runs::R(RCall {
+        function: "tool_time_series_plot",
+        files: FileAccess::Write(&["png"]),
+        randomness: Randomness::Deterministic,
+        check: None,
+    }),
+    annotations: Annotations::WRITES_FILE,
     input_schema: r##"{
   "properties": {
     "data": {
