@@ -36,7 +36,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
-use super::flexible::Allowlist;
+use super::allowlist::Allowlist;
 use super::protocol::{
     self, CallbackOutcome, FailureKind, FromWorker, Op, Outcome, SandboxReport, ToWorker,
 };
