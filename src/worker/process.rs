@@ -6,7 +6,9 @@
 //! The environment is cleared and rebuilt from an allowlist (`PATH`, locale,
 //! `R_HOME`, `HOME` and `TMPDIR` inside the worker's folder, `R_MAX_VSIZE`,
 //! one BLAS/OpenMP thread, R's library paths): no API key or other secret
-//! of the server reaches R. The channel is one end of a Unix socket pair,
+//! of the server reaches R. The inherited values come from
+//! `WorkerConfig::environment`, captured at start-up; a spawn reads no
+//! environment. The channel is one end of a Unix socket pair,
 //! handed over as the child's stdin; the worker moves it aside and gives R
 //! `/dev/null` instead.
 
