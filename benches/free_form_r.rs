@@ -17,13 +17,14 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use rmcp_server::config::HttpConfig;
+use rmcp_server::freeform::FreeFormR;
 use rmcp_server::http::{self, AppState};
 use rmcp_server::mcp::{McpServer, ServerOptions};
 use rmcp_server::metrics::Metrics;
 use rmcp_server::r::{EngineConfig, RHandle};
 use rmcp_server::tools::catalog::Catalog;
 use rmcp_server::worker::protocol::Op;
-use rmcp_server::worker::{FreeFormR, Pool, WorkerConfig};
+use rmcp_server::worker::{Pool, WorkerConfig};
 use serde_json::{json, Value};
 use tokio_util::sync::CancellationToken;
 

@@ -1,6 +1,13 @@
 //! Configuration: raw command-line flags with environment fallbacks (clap),
 //! checked once into a typed [`Config`] that the rest of the server is given.
-//! Nothing reads the environment after start-up.
+//!
+//! Nothing reads the environment after start-up. Besides the flags' env
+//! fallbacks, the environment a worker inherits (R_HOME, locale, time zone,
+//! R's library paths) is captured here into [`WorkerConfig::environment`],
+//! once. The other reads are start-ups of their own: `main` removes
+//! `RMCP_API_KEY` before any thread exists, the engine's R start-up
+//! (`crate::r`) reads `R_HOME` and the locale, and a worker process reads
+//! its own (already scrubbed) environment as it starts (`worker::child`).
 
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
@@ -10,7 +17,7 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::r::EngineConfig;
 use crate::vfs::VfsConfig;
-use crate::worker::WorkerConfig;
+use crate::worker::{InheritedEnv, WorkerConfig};
 
 /// A setting that cannot be used, with the flag or variable it came from.
 #[derive(Debug, thiserror::Error)]
@@ -640,6 +647,7 @@ pub fn worker_config(args: &EngineArgs) -> Result<WorkerConfig, ConfigError> {
         allow_weak_sandbox: args.allow_weak_sandbox,
         log_level: args.log_level.clone(),
         r_spin: Duration::from_micros(args.r_spin_us),
+        environment: InheritedEnv::capture(),
         ..WorkerConfig::default()
     })
 }

@@ -5,17 +5,18 @@
 //! `r` (the embedded R engine, the only module with FFI), `mcp` (the protocol:
 //! JSON-RPC, sessions, dispatch, validation; knows no R and no HTTP),
 //! `tools` (the providers of tools, prompts and resources; knows no HTTP),
-//! `http` (the warp server: `/mcp`, legacy SSE, `/health`, `/metrics`),
-//! `stdio` (the stdio transport), `metrics` (Prometheus), `gzip` (answers
-//! whose large part is deflated once), `vfs` (the
-//! file sandbox every path goes through; knows no R, no MCP, no HTTP) and
-//! `worker` (sandboxed R processes for free-form R, one per session; knows
-//! no HTTP).
+//! `http` (the warp server: `/mcp`, legacy SSE, `/health`, `/metrics`,
+//! gzip answers whose large part is deflated once),
+//! `stdio` (the stdio transport), `metrics` (Prometheus), `vfs` (the
+//! file sandbox every path goes through; knows no R, no MCP, no HTTP),
+//! `worker` (sandboxed R processes, one per session; knows no MCP and no
+//! HTTP) and `freeform` (the free-form R tools served by those workers;
+//! knows no MCP and no HTTP).
 //! The binary's `main.rs` parses the command line and runs one of the
 //! transports.
 
 pub mod config;
-pub mod gzip;
+pub mod freeform;
 pub mod http;
 pub mod mcp;
 pub mod metrics;

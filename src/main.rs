@@ -10,6 +10,7 @@ use anyhow::Context;
 use clap::Parser;
 
 use rmcp_server::config::{Cli, Command, Config, StdioConfig};
+use rmcp_server::freeform::FreeFormR;
 use rmcp_server::http::{self, AppState};
 use rmcp_server::mcp::fixtures::Fixtures;
 use rmcp_server::mcp::{McpServer, ServerOptions};
@@ -20,7 +21,7 @@ use rmcp_server::tools::prompts::AnalysisPrompts;
 use rmcp_server::tools::resources::ServerResources;
 use rmcp_server::tools::ToolProvider;
 use rmcp_server::vfs::{Vfs, VfsConfig};
-use rmcp_server::worker::{FreeFormR, Pool, WorkerConfig};
+use rmcp_server::worker::{Pool, WorkerConfig};
 
 /// mimalloc instead of glibc's malloc for Rust's allocations (R keeps
 /// glibc's): requests, replies and JSON ⇄ R conversion allocate and free

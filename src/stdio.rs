@@ -17,7 +17,7 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use crate::mcp::jsonrpc::{self, Message};
-use crate::mcp::session::{Session, SessionKind};
+use crate::mcp::session::{Lifetime, Session};
 use crate::mcp::stream::{ChannelSink, Outbound};
 use crate::mcp::McpServer;
 
@@ -36,7 +36,7 @@ pub async fn serve<R, W>(
     W: AsyncWrite + Unpin + Send + 'static,
 {
     let root = CancellationToken::new();
-    let session = Arc::new(Session::new("stdio", SessionKind::Standard, &root));
+    let session = Arc::new(Session::new("stdio", Lifetime::Independent, &root));
     let (sender, receiver) = mpsc::unbounded_channel::<Value>();
     let writer = tokio::spawn(write_messages(receiver, output));
     let sink: Outbound = Arc::new(ChannelSink(sender));

@@ -18,7 +18,7 @@ use rmcp::model::ErrorCode;
 use rmcp_server::config::HttpConfig;
 use rmcp_server::http::{self, AppState};
 use rmcp_server::mcp::jsonrpc::{self, Message};
-use rmcp_server::mcp::session::{SessionKind, SessionStore};
+use rmcp_server::mcp::session::{Lifetime, SessionStore};
 use rmcp_server::mcp::stream::NullSink;
 use rmcp_server::mcp::{McpServer, ServerOptions};
 use rmcp_server::metrics::Metrics;
@@ -496,7 +496,7 @@ fn protocol_server() -> McpServer {
 fn the_dispatcher_answers_every_request_once() {
     let server = protocol_server();
     let store = SessionStore::new(100_000, Duration::from_secs(3600), CancellationToken::new());
-    let ready = store.create(SessionKind::Standard).expect("session");
+    let ready = store.create(Lifetime::Independent).expect("session");
     let initialize = json!({"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {
         "protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "fuzz", "version": "1"}}});
     let handshake = jsonrpc::classify(initialize).expect("initialize");
@@ -509,7 +509,7 @@ fn the_dispatcher_answers_every_request_once() {
         let session = if initialized {
             Arc::clone(&ready)
         } else {
-            store.create(SessionKind::Standard).expect("session")
+            store.create(Lifetime::Independent).expect("session")
         };
         let is_request = matches!(message, Message::Request(_));
         let is_call = message.method() == Some("tools/call");

@@ -16,11 +16,12 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use rmcp_server::config::HttpConfig;
+use rmcp_server::freeform::FreeFormR;
 use rmcp_server::http::{self, AppState};
 use rmcp_server::mcp::{McpServer, ServerOptions};
 use rmcp_server::metrics::Metrics;
 use rmcp_server::tools::catalog::Catalog;
-use rmcp_server::worker::{FreeFormR, Pool};
+use rmcp_server::worker::Pool;
 use serde_json::{json, Value};
 use support::{answer_messages, sse_messages};
 use tokio::sync::oneshot;

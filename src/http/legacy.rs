@@ -2,6 +2,9 @@
 //! `GET /mcp/sse` opens the session's event stream, whose first event
 //! (`endpoint`) names where to `POST` messages
 //! (`/mcp/messages?session_id=…`); every response arrives on the stream.
+//! Its sessions are [`Lifetime::StreamBound`]: one ends when its stream
+//! closes, and only this transport accepts them (Streamable HTTP accepts
+//! only [`Lifetime::Independent`] ones).
 
 use std::sync::Arc;
 
@@ -13,12 +16,12 @@ use warp::reply::Response;
 use super::reply;
 use super::{AppState, RequestInfo};
 use crate::mcp::jsonrpc::{self, code};
-use crate::mcp::session::SessionKind;
+use crate::mcp::session::Lifetime;
 use crate::mcp::stream::{HubSink, Outbound};
 
 /// `GET /mcp/sse`: a new session and its stream.
 pub fn connect(state: &AppState) -> Response {
-    let session = match state.sessions.create(SessionKind::LegacySse) {
+    let session = match state.sessions.create(Lifetime::StreamBound) {
         Ok(session) => session,
         Err(error) => {
             return reply::rpc_error(
@@ -50,7 +53,7 @@ fn session_id(query: &str) -> Option<&str> {
 /// session's stream.
 pub fn message(state: &AppState, query: &str, body: Bytes, info: &mut RequestInfo) -> Response {
     let session = session_id(query).and_then(|id| state.sessions.get(id));
-    let Some(session) = session.filter(|session| session.kind == SessionKind::LegacySse) else {
+    let Some(session) = session.filter(|session| session.lifetime == Lifetime::StreamBound) else {
         return reply::rpc_error(
             StatusCode::NOT_FOUND,
             code::INVALID_REQUEST.0,

@@ -7,10 +7,13 @@
 //! It knows nothing about R beyond the engine's health snapshot
 //! ([`RHandle::health`]); MCP itself is `mcp`'s business.
 //!
-//! Layout: `guard` (checks), `reply` (responses, SSE bodies), `streamable`
+//! Layout: `guard` (checks), `reply` (responses, SSE bodies, the gzip
+//! answers of results serialized once), `gzip` (a text deflated once and
+//! spliced into one gzip member per answer; `Accept-Encoding`), `streamable`
 //! and `legacy` (the two MCP transports).
 
 mod guard;
+pub mod gzip;
 mod legacy;
 mod reply;
 mod streamable;
@@ -59,6 +62,9 @@ pub struct Inner {
     tasks: TaskTracker,
     /// What `/health` shows as `sandbox`: the free-form R workers' layers.
     sandbox: std::sync::OnceLock<SandboxReporter>,
+    /// The deflated text of `mcp`'s results serialized once, for clients
+    /// that accept gzip.
+    gzip: reply::GzipCache,
 }
 
 /// Produces the `sandbox` object of `/health`.
@@ -86,6 +92,7 @@ impl AppState {
                 calls,
                 tasks: TaskTracker::new(),
                 sandbox: std::sync::OnceLock::new(),
+                gzip: reply::GzipCache::default(),
             }),
         }
     }
@@ -436,8 +443,12 @@ pub async fn serve(
     }
     // Off the accept path: the first gzip `tools/list` then finds its
     // answer compressed.
-    let mcp = state.mcp.clone();
-    drop(tokio::task::spawn_blocking(move || mcp.prepare_gzip()));
+    let prepared = state.clone();
+    drop(tokio::task::spawn_blocking(move || {
+        for result in prepared.mcp.cached_results() {
+            prepared.gzip.prepare(&result);
+        }
+    }));
     let sweeper = tokio::spawn(sweep(state.clone()));
     let signal = {
         let state = state.clone();

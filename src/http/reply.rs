@@ -1,8 +1,10 @@
-//! Building HTTP responses: JSON bodies, JSON-RPC errors outside a
+//! Building HTTP responses: JSON bodies, results serialized once (plain, or
+//! gzip from a text deflated once: [`GzipCache`]), JSON-RPC errors outside a
 //! session, and Server-Sent Events streams fed by a session's
 //! [`StreamHub`](crate::mcp::stream::StreamHub) subscriber channel.
 
 use std::convert::Infallible;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use bytes::Bytes;
 use futures::StreamExt;
@@ -14,6 +16,7 @@ use warp::http::{HeaderValue, StatusCode};
 use warp::reply::Response;
 use warp::Reply;
 
+use super::gzip::{self, Deflated};
 use crate::mcp::jsonrpc::CachedResult;
 use crate::mcp::stream::StreamEvent;
 
@@ -32,12 +35,62 @@ pub fn json_text(text: &str) -> Response {
     response
 }
 
-/// The response to request `id` whose result was serialized once: gzip
-/// when the client accepts it (~90 KB of tool schemas become ~14 KB), else
-/// the text as is.
-pub fn cached(id: &RequestId, result: &CachedResult, gzip: bool) -> Response {
-    let mut response = if gzip {
-        let mut response = Response::new(result.response_gzip(id).into());
+/// The deflated text of each result serialized once (`tools/list`'s first
+/// page), kept for the server's life. A text is deflated (a few
+/// milliseconds) on its first gzip answer or by [`prepare`](Self::prepare),
+/// which `serve` calls off the accept path as it starts; a transport that
+/// never compresses (stdio) never pays for it.
+#[derive(Default)]
+pub struct GzipCache {
+    /// Each result (held, so its address stays its own) and its deflated
+    /// text once made. A server has one or two such results.
+    entries: Mutex<Vec<(Arc<CachedResult>, DeflatedSlot)>>,
+}
+
+/// A result's deflated text, empty until first needed.
+type DeflatedSlot = Arc<OnceLock<Deflated>>;
+
+impl GzipCache {
+    /// The slot of `result`'s deflated text (empty until deflated).
+    fn slot(&self, result: &Arc<CachedResult>) -> DeflatedSlot {
+        let mut entries = self
+            .entries
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some((_, slot)) = entries
+            .iter()
+            .find(|(cached, _)| Arc::ptr_eq(cached, result))
+        {
+            return Arc::clone(slot);
+        }
+        let slot = Arc::new(OnceLock::new());
+        entries.push((Arc::clone(result), Arc::clone(&slot)));
+        slot
+    }
+
+    /// Deflates `result`'s text now (once), so its first gzip answer does
+    /// not wait for it.
+    pub fn prepare(&self, result: &Arc<CachedResult>) {
+        self.slot(result)
+            .get_or_init(|| Deflated::new(result.text().as_bytes()));
+    }
+
+    /// The whole response to request `id`, as one gzip member: the envelope
+    /// in stored blocks around the text deflated once.
+    pub fn response(&self, id: &RequestId, result: &Arc<CachedResult>) -> Vec<u8> {
+        let slot = self.slot(result);
+        let (prefix, text, suffix) = result.response_parts(id);
+        let deflated = slot.get_or_init(|| Deflated::new(text.as_bytes()));
+        gzip::splice(prefix.as_bytes(), deflated, suffix.as_bytes())
+    }
+}
+
+/// The response to request `id` whose result was serialized once: gzip from
+/// `gzip` when the client accepts it (~90 KB of tool schemas become ~14 KB),
+/// else the text as is.
+pub fn cached(id: &RequestId, result: &Arc<CachedResult>, gzip: Option<&GzipCache>) -> Response {
+    let mut response = if let Some(cache) = gzip {
+        let mut response = Response::new(cache.response(id, result).into());
         response.headers_mut().insert(
             warp::http::header::CONTENT_ENCODING,
             HeaderValue::from_static("gzip"),
@@ -119,4 +172,38 @@ pub fn sse(first: Option<String>, events: mpsc::UnboundedReceiver<StreamEvent>) 
 /// delay, with empty data.
 pub fn priming(event_id: &str, retry_ms: u64) -> String {
     format!("id: {event_id}\nretry: {retry_ms}\ndata: \n\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The cached answer deflates only when a gzip answer is first wanted
+    /// (stdio never compresses), once, and the compressed and plain answers
+    /// carry the same text for each id.
+    #[test]
+    fn a_cached_result_deflates_on_first_use() {
+        use std::io::Read as _;
+        let cached = Arc::new(CachedResult::new(
+            r#"{"tools":[{"name":"ping"}]}"#.repeat(50),
+        ));
+        let cache = GzipCache::default();
+        let id = RequestId::Number(7);
+        let plain = cached.response_text(&id);
+        assert!(
+            cache.slot(&cached).get().is_none(),
+            "deflated before any use"
+        );
+        for _ in 0..2 {
+            let mut inflated = String::new();
+            flate2::read::GzDecoder::new(cache.response(&id, &cached).as_slice())
+                .read_to_string(&mut inflated)
+                .expect("one valid gzip member");
+            assert_eq!(inflated, plain);
+            assert!(cache.slot(&cached).get().is_some());
+        }
+        let entries = cache.entries.lock().expect("not poisoned").len();
+        assert_eq!(entries, 1, "one deflated text per result");
+        assert!(plain.starts_with(r#"{"jsonrpc":"2.0","id":7,"result":{"tools""#));
+    }
 }

@@ -16,7 +16,7 @@ use warp::reply::Response;
 use super::reply;
 use super::{AppState, RequestInfo};
 use crate::mcp::jsonrpc::{self, code, Message, Outgoing};
-use crate::mcp::session::{Session, SessionKind};
+use crate::mcp::session::{Lifetime, Session};
 use crate::mcp::stream::{EventId, HubSink, Outbound, StreamEvent};
 use crate::mcp::SUPPORTED_VERSIONS;
 
@@ -36,7 +36,7 @@ fn accepts_gzip(headers: &HeaderMap) -> bool {
         .iter()
         .filter_map(|value| value.to_str().ok())
         .collect();
-    crate::gzip::accepts_gzip(&lines.join(","))
+    super::gzip::accepts_gzip(&lines.join(","))
 }
 
 /// An HTTP-level refusal of a message: status and JSON-RPC error.
@@ -84,7 +84,7 @@ fn session(state: &AppState, headers: &HeaderMap) -> Result<Arc<Session>, Refusa
         ));
     };
     match state.sessions.get(id.trim()) {
-        Some(session) if session.kind == SessionKind::Standard => Ok(session),
+        Some(session) if session.lifetime == Lifetime::Independent => Ok(session),
         _ => Err(Refusal::new(
             StatusCode::NOT_FOUND,
             "session not found: it expired, was ended, or the server that held it stopped; send initialize to start a new session".into(),
@@ -149,7 +149,7 @@ pub async fn post(
                 "bad request: initialize starts a new session; send it without Mcp-Session-Id",
             );
         }
-        match state.sessions.create(SessionKind::Standard) {
+        match state.sessions.create(Lifetime::Independent) {
             Ok(session) => session,
             Err(error) => {
                 return reply::rpc_error(
@@ -193,7 +193,8 @@ pub async fn post(
         .await;
     let body = match response {
         Some(Outgoing::Cached { id, result }) => {
-            return reply::cached(&id, &result, accepts_gzip(headers))
+            let gzip = accepts_gzip(headers).then_some(&state.gzip);
+            return reply::cached(&id, &result, gzip);
         }
         Some(Outgoing::Value(value)) => value,
         None => Value::Null,

@@ -9,8 +9,6 @@ use std::sync::Arc;
 use rmcp::model::{ErrorCode, ErrorData, RequestId};
 use serde_json::{json, Map, Value};
 
-use crate::gzip::{self, Deflated};
-
 /// Protocol error codes used by the server (the SDK's [`ErrorCode`]s).
 pub mod code {
     use rmcp::model::ErrorCode;
@@ -242,16 +240,12 @@ impl Outgoing {
     }
 }
 
-/// A result serialized once (the first page of `tools/list`), and that text
-/// deflated once for HTTP clients that accept gzip: a response to any id is
-/// then written, or compressed, without touching the large part again.
-///
-/// The deflation (a few milliseconds) happens on the first gzip answer or
-/// [`prepare_gzip`](Self::prepare_gzip), so a transport that never
-/// compresses (stdio) never pays for it.
+/// A result serialized once (the first page of `tools/list`): a response to
+/// any id is then written without building or serializing the large part
+/// again. A transport may keep more per result (HTTP deflates the text once
+/// for gzip answers); this type knows only the text.
 pub struct CachedResult {
     json: String,
-    deflated: std::sync::OnceLock<Deflated>,
 }
 
 impl std::fmt::Debug for CachedResult {
@@ -259,46 +253,35 @@ impl std::fmt::Debug for CachedResult {
         formatter
             .debug_struct("CachedResult")
             .field("bytes", &self.json.len())
-            .field(
-                "deflated_bytes",
-                &self.deflated.get().map(Deflated::compressed_len),
-            )
             .finish()
     }
 }
 
 impl CachedResult {
     pub fn new(json: String) -> CachedResult {
-        CachedResult {
-            json,
-            deflated: std::sync::OnceLock::new(),
-        }
+        CachedResult { json }
     }
 
-    /// Deflates the text now (once), so the first gzip answer does not wait
-    /// for it.
-    pub fn prepare_gzip(&self) {
-        self.deflated();
+    /// The result's text, the same for every answer.
+    pub fn text(&self) -> &str {
+        &self.json
     }
 
-    fn deflated(&self) -> &Deflated {
-        self.deflated
-            .get_or_init(|| Deflated::new(self.json.as_bytes()))
+    /// The response to request `id` in three parts: the envelope before the
+    /// result (`{"jsonrpc":"2.0","id":…,"result":`), the result's text, and
+    /// the envelope after it.
+    pub fn response_parts(&self, id: &RequestId) -> (String, &str, &'static str) {
+        (response_prefix(id), &self.json, "}")
     }
 
     /// The whole response to request `id`.
     pub fn response_text(&self, id: &RequestId) -> String {
-        let prefix = response_prefix(id);
-        let mut text = String::with_capacity(prefix.len() + self.json.len() + 1);
-        text.push_str(&prefix);
-        text.push_str(&self.json);
-        text.push('}');
-        text
-    }
-
-    /// The whole response to request `id`, as one gzip member.
-    pub fn response_gzip(&self, id: &RequestId) -> Vec<u8> {
-        gzip::splice(response_prefix(id).as_bytes(), self.deflated(), b"}")
+        let (prefix, text, suffix) = self.response_parts(id);
+        let mut whole = String::with_capacity(prefix.len() + text.len() + suffix.len());
+        whole.push_str(&prefix);
+        whole.push_str(text);
+        whole.push_str(suffix);
+        whole
     }
 }
 
@@ -368,24 +351,19 @@ mod tests {
         );
     }
 
-    /// The cached answer deflates only when a gzip answer is first wanted
-    /// (stdio never compresses), and the compressed and plain answers carry
-    /// the same text for each id.
+    /// A cached result's response carries the request's id around the
+    /// text serialized once.
     #[test]
-    fn a_cached_result_deflates_on_first_use() {
-        use std::io::Read as _;
-        let cached = CachedResult::new(r#"{"tools":[{"name":"ping"}]}"#.repeat(50));
-        let id = RequestId::Number(7);
-        let plain = cached.response_text(&id);
-        assert!(cached.deflated.get().is_none(), "deflated before any use");
-        for _ in 0..2 {
-            let mut inflated = String::new();
-            flate2::read::GzDecoder::new(cached.response_gzip(&id).as_slice())
-                .read_to_string(&mut inflated)
-                .expect("one valid gzip member");
-            assert_eq!(inflated, plain);
-            assert!(cached.deflated.get().is_some());
-        }
-        assert!(plain.starts_with(r#"{"jsonrpc":"2.0","id":7,"result":{"tools""#));
+    fn a_cached_result_answers_any_id() {
+        let cached = CachedResult::new(r#"{"tools":[{"name":"ping"}]}"#.into());
+        let plain = cached.response_text(&RequestId::Number(7));
+        assert_eq!(
+            plain,
+            r#"{"jsonrpc":"2.0","id":7,"result":{"tools":[{"name":"ping"}]}}"#
+        );
+        let parsed: Value =
+            serde_json::from_str(&cached.response_text(&RequestId::String("a\"b".into())))
+                .expect("valid JSON");
+        assert_eq!(parsed["id"], "a\"b");
     }
 }

@@ -8,9 +8,9 @@
 //! - `session`: per-client state and the session store.
 //! - `stream`: message sinks and resumable event streams.
 //! - `dispatch`: one handler per MCP method.
-//! - `call`: `tools/call` (validation, progress, cancellation, the client
-//!   peer a tool uses for logs, sampling and elicitation).
-//! - `validate`: JSON Schema checks of tool arguments.
+//! - `call`: `tools/call` (validation against the input schema with
+//!   `tools::validate`, progress, cancellation, the client peer a tool uses
+//!   for logs, sampling and elicitation).
 //! - `notify`: resource notifications (updated, list changed) for the
 //!   sessions that want them.
 //! - `fixtures`: the conformance suite's tools, prompts and resources.
@@ -25,7 +25,6 @@ pub mod jsonrpc;
 mod notify;
 pub mod session;
 pub mod stream;
-pub mod validate;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -34,6 +33,7 @@ use std::time::Duration;
 use rmcp::model::Tool;
 
 use crate::metrics::Metrics;
+use crate::tools::validate::Validators;
 use crate::tools::{PromptProvider, ResourceProvider, ToolProvider};
 
 pub use dispatch::SUPPORTED_VERSIONS;
@@ -92,14 +92,13 @@ struct Inner {
     tool_providers: Vec<Arc<dyn ToolProvider>>,
     prompt_providers: Vec<Arc<dyn PromptProvider>>,
     resource_providers: Vec<Arc<dyn ResourceProvider>>,
-    validators: validate::Validators,
+    validators: Validators,
     metrics: Arc<Metrics>,
     /// Sends resource notifications to the initialized sessions.
     notifier: Arc<notify::Notifier>,
-    /// The first page of `tools/list`, serialized once here (and deflated
-    /// once, for HTTP clients that accept gzip): the tools never change while
-    /// the server runs, and building ~90 KB of schemas per call was most of
-    /// that method's cost.
+    /// The first page of `tools/list`, serialized once here: the tools never
+    /// change while the server runs, and building ~90 KB of schemas per call
+    /// was most of that method's cost.
     first_tools_page: Arc<jsonrpc::CachedResult>,
 }
 
@@ -132,11 +131,11 @@ impl McpServer {
         self.inner.tools.len()
     }
 
-    /// Compresses the cached answers HTTP clients may ask for gzipped
-    /// (`tools/list`'s first page) now rather than on the first such call.
-    /// Only HTTP transports compress; stdio never needs this.
-    pub fn prepare_gzip(&self) {
-        self.inner.first_tools_page.prepare_gzip();
+    /// The results serialized once (`tools/list`'s first page), which a
+    /// transport may prepare more for (HTTP deflates them for gzip answers
+    /// as it starts).
+    pub fn cached_results(&self) -> Vec<Arc<jsonrpc::CachedResult>> {
+        vec![Arc::clone(&self.inner.first_tools_page)]
     }
 
     pub fn metrics(&self) -> &Arc<Metrics> {
@@ -188,7 +187,7 @@ impl McpServerBuilder {
             .map(|(index, entry)| (entry.tool.name.to_string(), index))
             .collect();
         let listed: Vec<Tool> = tools.iter().map(|entry| entry.tool.clone()).collect();
-        let validators = validate::Validators::compile(&listed);
+        let validators = Validators::compile(&listed);
         let first_tools_page = Arc::new(jsonrpc::CachedResult::new(dispatch::first_page_text(
             "tools",
             &listed,

@@ -105,7 +105,7 @@ impl ResourceListener for Notifier {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::mcp::session::SessionKind;
+    use crate::mcp::session::Lifetime;
     use crate::mcp::stream::ChannelSink;
     use tokio_util::sync::CancellationToken;
 
@@ -117,8 +117,8 @@ mod tests {
         let (sender_b, mut inbox_b) = tokio::sync::mpsc::unbounded_channel();
         let sink_a: Outbound = Arc::new(ChannelSink(sender_a));
         let sink_b: Outbound = Arc::new(ChannelSink(sender_b));
-        let a = Arc::new(Session::new("a", SessionKind::Standard, &root));
-        let b = Arc::new(Session::new("b", SessionKind::Standard, &root));
+        let a = Arc::new(Session::new("a", Lifetime::Independent, &root));
+        let b = Arc::new(Session::new("b", Lifetime::Independent, &root));
         notifier.register(&a, &sink_a);
         notifier.register(&b, &sink_b);
         a.subscribe("file://data/x.csv");

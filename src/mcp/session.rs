@@ -44,20 +44,25 @@ struct State {
     last_used: Instant,
 }
 
-/// Whether a session's own `Outbound` carries every message (legacy SSE), so
-/// responses never go on per-request streams.
+/// What ends a session besides `end`/`remove`, eviction and the idle TTL.
+/// The transport that creates a session picks it; the store only applies
+/// it (in [`SessionStore::sweep`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SessionKind {
-    /// Streamable HTTP or stdio.
-    Standard,
-    /// HTTP+SSE of protocol 2024-11-05: everything goes on the SSE stream.
-    LegacySse,
+pub enum Lifetime {
+    /// Lives on while no stream listens: the client may reconnect and
+    /// resume (Streamable HTTP, stdio).
+    Independent,
+    /// Bound to its one event stream: it also ends once no stream listens
+    /// and no request is in flight, since no client could reach it again
+    /// (HTTP+SSE of protocol 2024-11-05).
+    StreamBound,
 }
 
 /// One client's session.
 pub struct Session {
     pub id: Arc<str>,
-    pub kind: SessionKind,
+    /// Whether it outlives its streams (set by the transport).
+    pub lifetime: Lifetime,
     state: Mutex<State>,
     /// Cancellation tokens of the requests in flight, by request id.
     in_flight: Mutex<HashMap<String, CancellationToken>>,
@@ -79,10 +84,10 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 
 impl Session {
     /// A session whose calls are cancelled when `parent` is.
-    pub fn new(id: impl Into<Arc<str>>, kind: SessionKind, parent: &CancellationToken) -> Session {
+    pub fn new(id: impl Into<Arc<str>>, lifetime: Lifetime, parent: &CancellationToken) -> Session {
         Session {
             id: id.into(),
-            kind,
+            lifetime,
             state: Mutex::new(State {
                 handshake: None,
                 log_level: LogLevel::Info,
@@ -295,7 +300,7 @@ impl SessionStore {
 
     /// Creates a session with a new random id, evicting the longest-idle
     /// session without calls in flight when the store is full.
-    pub fn create(&self, kind: SessionKind) -> Result<Arc<Session>, SessionError> {
+    pub fn create(&self, lifetime: Lifetime) -> Result<Arc<Session>, SessionError> {
         let id = new_session_id(self.node_id.as_deref())?;
         let mut evicted = None;
         let mut sessions = lock(&self.sessions);
@@ -323,7 +328,7 @@ impl SessionStore {
                 }
             }
         }
-        let session = Arc::new(Session::new(id.clone(), kind, &self.root));
+        let session = Arc::new(Session::new(id.clone(), lifetime, &self.root));
         sessions.insert(id, Arc::clone(&session));
         drop(sessions);
         if let Some(evicted) = evicted {
@@ -377,13 +382,13 @@ impl SessionStore {
     }
 
     /// Keep-alives for open streams; ends sessions idle past the TTL and
-    /// legacy SSE sessions whose connection is gone. Returns how many ended.
+    /// stream-bound sessions whose stream is gone. Returns how many ended.
     pub fn sweep(&self) -> usize {
         let mut ended = Vec::new();
         for session in self.all() {
             let listening = session.streams.maintain();
             let expired = session.idle_for() > self.idle_ttl && session.requests_in_flight() == 0;
-            let orphaned = session.kind == SessionKind::LegacySse
+            let orphaned = session.lifetime == Lifetime::StreamBound
                 && !listening
                 && session.requests_in_flight() == 0;
             if expired || orphaned {
@@ -416,13 +421,13 @@ mod tests {
     #[test]
     fn ids_are_random_and_the_oldest_idle_session_is_evicted() {
         let store = SessionStore::new(2, Duration::from_secs(60), CancellationToken::new());
-        let first = store.create(SessionKind::Standard).expect("first");
-        let second = store.create(SessionKind::Standard).expect("second");
+        let first = store.create(Lifetime::Independent).expect("first");
+        let second = store.create(Lifetime::Independent).expect("second");
         assert_ne!(first.id, second.id);
         assert_eq!(first.id.len(), 32);
         std::thread::sleep(Duration::from_millis(5));
         second.touch();
-        let _third = store.create(SessionKind::Standard).expect("third evicts");
+        let _third = store.create(Lifetime::Independent).expect("third evicts");
         assert!(store.get(&first.id).is_none());
         assert!(first.cancel.is_cancelled());
         assert!(store.get(&second.id).is_some());
@@ -434,8 +439,8 @@ mod tests {
     fn ids_carry_the_node_id_when_there_is_one() {
         let store = SessionStore::new(10, Duration::from_secs(60), CancellationToken::new())
             .with_node_id(Some("rmcp-2"));
-        let first = store.create(SessionKind::Standard).expect("first");
-        let second = store.create(SessionKind::LegacySse).expect("second");
+        let first = store.create(Lifetime::Independent).expect("first");
+        let second = store.create(Lifetime::StreamBound).expect("second");
         assert_ne!(first.id, second.id);
         for id in [&first.id, &second.id] {
             let (node, random) = id.split_once('.').expect("node.random");
@@ -460,12 +465,12 @@ mod tests {
         let ended = Arc::new(Mutex::new(Vec::<String>::new()));
         let seen = Arc::clone(&ended);
         store.on_session_end(Arc::new(move |id: &str| lock(&seen).push(id.to_string())));
-        let first = store.create(SessionKind::Standard).expect("first");
-        let second = store.create(SessionKind::Standard).expect("second");
+        let first = store.create(Lifetime::Independent).expect("first");
+        let second = store.create(Lifetime::Independent).expect("second");
         assert!(store.remove(&first.id));
         std::thread::sleep(Duration::from_millis(5));
-        let third = store.create(SessionKind::Standard).expect("third");
-        let fourth = store.create(SessionKind::Standard).expect("fourth evicts");
+        let third = store.create(Lifetime::Independent).expect("third");
+        let fourth = store.create(Lifetime::Independent).expect("fourth evicts");
         assert_eq!(store.clear(), 2);
         let ended = lock(&ended).clone();
         assert_eq!(&ended[..2], &[first.id.to_string(), second.id.to_string()]);
@@ -476,9 +481,9 @@ mod tests {
     #[test]
     fn a_full_store_of_busy_sessions_refuses() {
         let store = SessionStore::new(1, Duration::from_secs(60), CancellationToken::new());
-        let busy = store.create(SessionKind::Standard).expect("first");
+        let busy = store.create(Lifetime::Independent).expect("first");
         let _call = busy.begin_request(&RequestId::Number(1));
-        let Err(error) = store.create(SessionKind::Standard) else {
+        let Err(error) = store.create(Lifetime::Independent) else {
             panic!("a full store of busy sessions must refuse");
         };
         assert_eq!(error, SessionError::Full { limit: 1 });

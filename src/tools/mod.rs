@@ -38,6 +38,7 @@ pub mod resources;
 mod result;
 pub mod result_store;
 mod spec;
+pub mod validate;
 
 pub(crate) mod bidirectional;
 mod descriptive;

@@ -23,6 +23,11 @@
 //!   thread through the engine's host-call hook; it sends a `callback` frame
 //!   and blocks until the server answers or the job's deadline passes.
 //!
+//! Its environment reads (`R_HOME`, R's library paths, whether the
+//! environment is scrubbed) happen here, at this process's own start-up,
+//! on the environment the server built for it from values captured at the
+//! server's start-up (`environment`).
+//!
 //! It knows nothing of MCP or HTTP.
 
 use std::collections::HashMap;
@@ -36,7 +41,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
-use super::flexible::Allowlist;
+use super::allowlist::Allowlist;
 use super::protocol::{
     self, CallbackOutcome, FailureKind, FromWorker, Op, Outcome, SandboxReport, ToWorker,
 };

@@ -13,37 +13,31 @@
 //! - `child`: worker mode, the process side.
 //! - `process`: the server side of one worker: spawning it with a scrubbed
 //!   environment, requests, cancellation, callbacks, killing it.
+//! - `environment`: what workers inherit from the server's environment,
+//!   captured once at start-up.
+//! - `allowlist`: the package allowlist both sides read.
 //! - `pool`: warm workers, replaced in the background.
-//! - `session`: which worker serves which MCP session, and what the session
-//!   approved (packages, directories, callback sessions).
-//! - `tools`, `execute`, `flexible`, `inspect`, `callbacks`: the
-//!   [`ToolProvider`] of the twelve free-form tools (execute_r_analysis and
-//!   friends).
 //!
-//! It knows no HTTP. Catalog tools keep running on the server's in-process
-//! R; a worker reaches them only through `rmcp_call()`, forwarded as a
-//! callback frame and checked against the session's allowed tools.
-//!
-//! [`ToolProvider`]: crate::tools::ToolProvider
+//! It knows no MCP and no HTTP: which worker serves which session,
+//! and the free-form tools that send it R, are the `freeform` provider's.
+//! Catalog tools keep running on the server's in-process R; a worker reaches
+//! them only through `rmcp_call()`, forwarded as a callback frame that the
+//! server answers through a [`process::CallbackHandler`].
 
-mod callbacks;
+pub mod allowlist;
 pub mod child;
-mod execute;
-mod flexible;
-mod inspect;
+pub mod environment;
 pub mod pool;
 pub mod process;
 pub mod protocol;
 pub mod sandbox;
-pub mod session;
-pub mod tools;
 
 use std::path::PathBuf;
 use std::time::Duration;
 
+pub use environment::InheritedEnv;
 pub use pool::Pool;
 pub use protocol::SandboxReport;
-pub use tools::FreeFormR;
 
 /// How workers are started and limited; built from the server's `Config`.
 #[derive(Debug, Clone)]
@@ -91,6 +85,10 @@ pub struct WorkerConfig {
     pub r_spin: Duration,
     /// Log level of worker processes (their stderr goes to the server log).
     pub log_level: String,
+    /// What workers inherit from the server's environment (R's home, locale,
+    /// time zone, library paths), read once when this configuration is
+    /// built, so no spawn reads the environment.
+    pub environment: InheritedEnv,
     /// Run the parse-tree guard before free-form R. Only tests turn it off,
     /// to show the sandbox alone stops what the guard would refuse.
     pub guard: bool,
@@ -118,6 +116,7 @@ impl Default for WorkerConfig {
             r_spin: crate::r::DEFAULT_IDLE_SPIN,
             log_level: "warn".into(),
             guard: true,
+            environment: InheritedEnv::capture(),
         }
     }
 }

@@ -6,7 +6,9 @@
 //! The environment is cleared and rebuilt from an allowlist (`PATH`, locale,
 //! `R_HOME`, `HOME` and `TMPDIR` inside the worker's folder, `R_MAX_VSIZE`,
 //! one BLAS/OpenMP thread, R's library paths): no API key or other secret
-//! of the server reaches R. The channel is one end of a Unix socket pair,
+//! of the server reaches R. The inherited values come from
+//! `WorkerConfig::environment`, captured at start-up; a spawn reads no
+//! environment. The channel is one end of a Unix socket pair,
 //! handed over as the child's stdin; the worker moves it aside and gives R
 //! `/dev/null` instead.
 
@@ -70,14 +72,12 @@ impl std::fmt::Debug for Worker {
 }
 
 /// The environment a worker starts with: nothing inherited but locale and
-/// R's own locations.
+/// R's own locations, as captured in `config.environment` at start-up.
 pub fn worker_environment(config: &WorkerConfig, dir: &Path) -> Vec<(String, String)> {
+    let inherited = &config.environment;
     let mut env = vec![
         ("PATH".to_string(), "/usr/bin:/bin".to_string()),
-        (
-            "R_HOME".to_string(),
-            std::env::var("R_HOME").unwrap_or_else(|_| env!("RMCP_BUILD_R_HOME").to_string()),
-        ),
+        ("R_HOME".to_string(), inherited.r_home.clone()),
         ("HOME".to_string(), dir.display().to_string()),
         ("TMPDIR".to_string(), dir.join("tmp").display().to_string()),
         (
@@ -93,23 +93,7 @@ pub fn worker_environment(config: &WorkerConfig, dir: &Path) -> Vec<(String, Str
         // without access and committed as used, only what is used counts.
         ("MIMALLOC_ARENA_EAGER_COMMIT".to_string(), "0".to_string()),
     ];
-    let looks_like_locale = |value: &str| {
-        value.len() <= 64
-            && value
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || "._-@".contains(c))
-    };
-    for (name, value) in std::env::vars() {
-        let passed = match name.as_str() {
-            "LANG" | "LANGUAGE" | "TZ" => looks_like_locale(&value) || name == "TZ",
-            name if name.starts_with("LC_") => looks_like_locale(&value),
-            "R_LIBS" | "R_LIBS_SITE" | "R_LIBS_USER" => true,
-            _ => false,
-        };
-        if passed && value.len() <= 4096 {
-            env.push((name, value));
-        }
-    }
+    env.extend(inherited.passed.iter().cloned());
     if !env
         .iter()
         .any(|(name, _)| name == "LANG" || name == "LC_ALL")
@@ -119,29 +103,9 @@ pub fn worker_environment(config: &WorkerConfig, dir: &Path) -> Vec<(String, Str
     if !env.iter().any(|(name, _)| name == "TZ") {
         // Without TZ, R's Sys.timezone() runs `timedatectl`, which the
         // sandbox forbids: name the host's zone instead.
-        env.push(("TZ".to_string(), host_time_zone()));
+        env.push(("TZ".to_string(), inherited.host_time_zone.clone()));
     }
     env
-}
-
-/// The host's time zone name (Debian's /etc/timezone, else the target of
-/// /etc/localtime), or UTC.
-fn host_time_zone() -> String {
-    if let Ok(text) = std::fs::read_to_string("/etc/timezone") {
-        let zone = text.trim();
-        if !zone.is_empty() && zone.len() < 64 {
-            return zone.to_string();
-        }
-    }
-    std::fs::read_link("/etc/localtime")
-        .ok()
-        .and_then(|target| {
-            let target = target.to_string_lossy().into_owned();
-            target
-                .split_once("zoneinfo/")
-                .map(|(_, zone)| zone.to_string())
-        })
-        .unwrap_or_else(|| "UTC".to_string())
 }
 
 /// A new private folder under `base` (mode 0700), with `tmp/` inside.
@@ -448,5 +412,42 @@ fn remove_folder(dir: &Path) {
         if error.kind() != std::io::ErrorKind::NotFound {
             log::warn!("could not remove a worker folder: {error}");
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::worker::InheritedEnv;
+
+    /// A worker's environment comes from the values captured in its config
+    /// at start-up, not from the server's environment at spawn time.
+    #[test]
+    fn a_worker_environment_uses_the_captured_values() {
+        let config = WorkerConfig {
+            environment: InheritedEnv {
+                r_home: "/opt/R-captured".into(),
+                passed: vec![("LC_ALL".into(), "de_DE.UTF-8".into())],
+                host_time_zone: "Europe/Berlin".into(),
+                library_dirs: Vec::new(),
+            },
+            ..WorkerConfig::default()
+        };
+        let env = worker_environment(&config, Path::new("/tmp/w-test"));
+        let value = |name: &str| {
+            env.iter()
+                .find(|(key, _)| key == name)
+                .map(|(_, value)| value.as_str())
+        };
+        assert_eq!(value("R_HOME"), Some("/opt/R-captured"));
+        assert_eq!(value("LC_ALL"), Some("de_DE.UTF-8"));
+        assert_eq!(value("LANG"), None, "LC_ALL was given, so no default LANG");
+        assert_eq!(value("TZ"), Some("Europe/Berlin"));
+        assert_eq!(value("HOME"), Some("/tmp/w-test"));
+        let names: Vec<&str> = env.iter().map(|(name, _)| name.as_str()).collect();
+        assert!(
+            !names.iter().any(|name| name.starts_with("CARGO")),
+            "nothing else of the process environment: {names:?}"
+        );
     }
 }

@@ -9,9 +9,10 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+use rmcp_server::freeform::FreeFormR;
 use rmcp_server::tools::catalog::Catalog;
 use rmcp_server::tools::ToolProvider;
-use rmcp_server::worker::{FreeFormR, Pool, WorkerConfig};
+use rmcp_server::worker::{Pool, WorkerConfig};
 use serde_json::{json, Value};
 
 use crate::support::{Client, TestServer};

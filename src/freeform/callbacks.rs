@@ -1,28 +1,24 @@
 //! R calling back into the server: `rmcp_call("linear_model", list(...))`
-//! in a worker becomes a `callback` frame, answered here by running the
-//! catalog tool on the server's in-process R — only when the session's
-//! active callback session allows that tool, has not expired and has calls
-//! left; the arguments are checked against the tool's input schema first,
-//! exactly as a `tools/call` would be. Also the four bidirectional tools
-//! that manage callback sessions.
+//! in a worker becomes a `callback` frame, answered through the handler
+//! built here by the [`CallbackRunner`](super::runner::CallbackRunner),
+//! which runs the catalog tool on the server's in-process R only when the
+//! session's active callback session allows it. Also the four bidirectional
+//! tools that manage callback sessions (setup_r_bidirectional,
+//! create_r_callback_session, handle_r_callback, list_callback_sessions).
 
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use rmcp::model::{CallToolResult, ContentBlock, Tool};
+use rmcp::model::{CallToolResult, ContentBlock};
 use serde_json::{json, Map, Value};
-use tokio_util::sync::CancellationToken;
 
-use super::process::CallbackHandler;
-use super::protocol::CallbackOutcome;
+use futures::future::BoxFuture;
+
 use super::session::{CallbackSession, SessionState};
-use super::tools::{error, success, text_arg, FreeFormR};
-use crate::mcp::validate::Validators;
-use crate::tools::{CallContext, ToolProvider};
-
-/// Callbacks one callback session may make.
-const MAX_CALLS: u64 = 1000;
+use super::shared::{error, success, text_arg, Handler, Shared};
+use crate::tools::CallContext;
+use crate::worker::process::CallbackHandler;
+use crate::worker::protocol::CallbackOutcome;
 
 /// Callback sessions one MCP session may hold.
 const MAX_SESSIONS: usize = 32;
@@ -30,115 +26,48 @@ const MAX_SESSIONS: usize = 32;
 /// Lifetime of the callback session setup_r_bidirectional creates.
 const SETUP_LIFETIME: Duration = Duration::from_secs(3600);
 
-/// Runs catalog tools for callbacks.
-pub struct CallbackRunner {
-    catalog: Arc<dyn ToolProvider>,
-    tools: HashMap<String, Tool>,
-    validators: Validators,
+/// The bidirectional tools this module serves.
+pub(super) const HANDLERS: &[(&str, Handler)] = &[
+    ("setup_r_bidirectional", setup_r_bidirectional),
+    ("create_r_callback_session", create_r_callback_session),
+    ("handle_r_callback", handle_r_callback),
+    ("list_callback_sessions", list_callback_sessions),
+];
+
+fn setup_r_bidirectional<'a>(
+    shared: &'a Shared,
+    _tool: &'a str,
+    arguments: Map<String, Value>,
+    context: CallContext,
+) -> BoxFuture<'a, CallToolResult> {
+    Box::pin(async move { shared.setup_bidirectional(&arguments, &context) })
 }
 
-impl CallbackRunner {
-    pub fn new(catalog: Arc<dyn ToolProvider>) -> CallbackRunner {
-        let listed = catalog.tools();
-        let validators = Validators::compile(&listed);
-        let tools = listed
-            .into_iter()
-            .map(|tool| (tool.name.to_string(), tool))
-            .collect();
-        CallbackRunner {
-            catalog,
-            tools,
-            validators,
-        }
-    }
+fn create_r_callback_session<'a>(
+    shared: &'a Shared,
+    _tool: &'a str,
+    arguments: Map<String, Value>,
+    context: CallContext,
+) -> BoxFuture<'a, CallToolResult> {
+    Box::pin(async move { shared.create_callback_session(&arguments, &context) })
+}
 
-    /// Catalog tool names, sorted.
-    fn names(&self) -> Vec<String> {
-        let mut names: Vec<String> = self.tools.keys().cloned().collect();
-        names.sort();
-        names
-    }
+fn handle_r_callback<'a>(
+    shared: &'a Shared,
+    _tool: &'a str,
+    arguments: Map<String, Value>,
+    context: CallContext,
+) -> BoxFuture<'a, CallToolResult> {
+    Box::pin(async move { shared.handle_callback(&arguments, context).await })
+}
 
-    /// Checks a requested tool list: `None` means every catalog tool.
-    fn check_tools(&self, requested: Option<&Value>) -> Result<Vec<String>, String> {
-        let Some(Value::Array(items)) = requested else {
-            return Ok(self.names());
-        };
-        let mut tools = Vec::new();
-        let mut unknown = Vec::new();
-        for name in items.iter().filter_map(Value::as_str) {
-            if self.tools.contains_key(name) {
-                if !tools.iter().any(|t| t == name) {
-                    tools.push(name.to_string());
-                }
-            } else {
-                unknown.push(name.to_string());
-            }
-        }
-        if unknown.is_empty() {
-            Ok(tools)
-        } else {
-            Err(format!(
-                "allowed_tools: {} {} not catalog tools; callbacks reach the statistics catalog only (e.g. linear_model, t_test, summary_stats)",
-                unknown.join(", "),
-                if unknown.len() == 1 { "is" } else { "are" }
-            ))
-        }
-    }
-
-    /// Runs `tool` through callback session `callback_id` (the active one
-    /// when `None`) of `state`.
-    async fn run(
-        &self,
-        state: &SessionState,
-        callback_id: Option<&str>,
-        tool: &str,
-        arguments: Value,
-        cancel: CancellationToken,
-    ) -> Result<CallToolResult, String> {
-        let remaining = state.callbacks_mut(|callbacks| {
-            let id = match callback_id {
-                Some(id) => id.to_string(),
-                None => callbacks.active.clone().ok_or(
-                    "callbacks are not enabled for this session; call setup_r_bidirectional (or create_r_callback_session) first",
-                )?,
-            };
-            let session = callbacks
-                .sessions
-                .get_mut(&id)
-                .ok_or_else(|| format!("no callback session '{id}' in this MCP session"))?;
-            if session.remaining().is_zero() {
-                return Err(format!("callback session '{id}' has expired; create a new one"));
-            }
-            if !session.allowed_tools.iter().any(|t| t == tool) {
-                return Err(format!(
-                    "tool '{tool}' is not allowed in callback session '{id}' (allowed: {})",
-                    session.allowed_tools.join(", ")
-                ));
-            }
-            if session.calls >= MAX_CALLS {
-                return Err(format!("callback session '{id}' has used its {MAX_CALLS} calls"));
-            }
-            session.calls += 1;
-            Ok(session.remaining())
-        })?;
-        let definition = self
-            .tools
-            .get(tool)
-            .ok_or_else(|| format!("'{tool}' is not a catalog tool"))?;
-        let arguments = match arguments {
-            Value::Array(items) if items.is_empty() => Value::Object(Map::new()),
-            other => other,
-        };
-        self.validators.check(definition, &arguments)?;
-        let mut context = CallContext::new(state.id.clone(), cancel);
-        context.timeout = Some(remaining.min(Duration::from_secs(300)));
-        let call = self
-            .catalog
-            .call(tool, arguments, context)
-            .ok_or_else(|| format!("'{tool}' is not a catalog tool"))?;
-        Ok(call.await)
-    }
+fn list_callback_sessions<'a>(
+    shared: &'a Shared,
+    _tool: &'a str,
+    _arguments: Map<String, Value>,
+    context: CallContext,
+) -> BoxFuture<'a, CallToolResult> {
+    Box::pin(async move { shared.list_callback_sessions(&context) })
 }
 
 /// The text of a result's text blocks.
@@ -151,7 +80,7 @@ fn text_of(result: &CallToolResult) -> String {
         .join("\n")
 }
 
-impl FreeFormR {
+impl Shared {
     /// What answers this session's `rmcp_call()`s during one call.
     pub(super) fn callback_handler(
         &self,

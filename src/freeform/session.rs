@@ -16,10 +16,10 @@ use std::time::{Duration, Instant};
 use serde_json::{json, Value};
 use tokio_util::sync::CancellationToken;
 
-use super::pool::Pool;
-use super::process::{CallbackHandler, Worker};
-use super::protocol::{Op, Outcome};
-use super::WorkerError;
+use crate::worker::pool::Pool;
+use crate::worker::process::{CallbackHandler, Worker};
+use crate::worker::protocol::{Op, Outcome};
+use crate::worker::WorkerError;
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex

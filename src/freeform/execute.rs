@@ -10,15 +10,28 @@
 
 use std::time::Duration;
 
+use futures::future::BoxFuture;
 use rmcp::model::{CallToolResult, ContentBlock};
 use serde_json::{json, Map, Value};
 
 use super::flexible::{state_packages, valid_package_name};
-use super::protocol::{FailureKind, Op, Outcome};
-use super::tools::{error, flag, success, text_arg, FreeFormR};
-use super::WorkerError;
+use super::shared::{error, flag, success, text_arg, Handler, Shared};
 use crate::tools::result_store;
 use crate::tools::CallContext;
+use crate::worker::protocol::{FailureKind, Op, Outcome};
+use crate::worker::WorkerError;
+
+/// The tool this module serves.
+pub(super) const HANDLERS: &[(&str, Handler)] = &[("execute_r_analysis", execute_r_analysis)];
+
+fn execute_r_analysis<'a>(
+    shared: &'a Shared,
+    _tool: &'a str,
+    arguments: Map<String, Value>,
+    context: CallContext,
+) -> BoxFuture<'a, CallToolResult> {
+    Box::pin(shared.execute(arguments, context))
+}
 
 /// A table argument's rules: at least one column, at least one row, all
 /// columns the same length.
@@ -63,7 +76,7 @@ fn clip(text: &str, limit: usize) -> String {
     }
 }
 
-impl FreeFormR {
+impl Shared {
     pub(super) async fn execute(
         &self,
         arguments: Map<String, Value>,

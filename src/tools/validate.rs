@@ -1,6 +1,9 @@
-//! Checks `tools/call` arguments against the tool's `inputSchema` before the
-//! tool runs (JSON Schema 2020-12 by default, or the draft a schema names in
-//! `$schema`). Validators are compiled once per tool and cached.
+//! Checks a tool's arguments against its `inputSchema` before the tool runs
+//! (JSON Schema 2020-12 by default, or the draft a schema names in
+//! `$schema`). Validators are compiled once per tool and cached. `mcp` checks
+//! every `tools/call` with it, and the free-form provider checks R's
+//! callbacks (`rmcp_call()`) with it, so both refuse the same arguments the
+//! same way; it lives here so that neither provider imports `mcp`.
 //!
 //! A failure is a message for the model, naming each bad field and how to
 //! fix it; the caller turns it into an `isError` result (spec 2025-11-25).

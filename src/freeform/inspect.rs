@@ -7,15 +7,33 @@
 //! Listing or inspecting a session that has no worker yet answers at once
 //! (an empty workspace) without starting one.
 
+use futures::future::BoxFuture;
 use rmcp::model::CallToolResult;
 use serde_json::{json, Map, Value};
 
 use super::flexible::state_packages;
-use super::protocol::{Op, Outcome};
-use super::tools::{error, success, FreeFormR};
+use super::shared::{error, success, Handler, Shared};
 use crate::tools::CallContext;
+use crate::worker::protocol::{Op, Outcome};
 
-impl FreeFormR {
+/// The introspection tools this module serves (one handler for the four).
+pub(super) const HANDLERS: &[(&str, Handler)] = &[
+    ("list_r_objects", introspect),
+    ("inspect_r_object", introspect),
+    ("get_r_session_info", introspect),
+    ("list_r_packages", introspect),
+];
+
+fn introspect<'a>(
+    shared: &'a Shared,
+    tool: &'a str,
+    arguments: Map<String, Value>,
+    context: CallContext,
+) -> BoxFuture<'a, CallToolResult> {
+    Box::pin(shared.introspect(tool, arguments, context))
+}
+
+impl Shared {
     pub(super) async fn introspect(
         &self,
         tool: &str,

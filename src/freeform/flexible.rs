@@ -9,96 +9,48 @@
 //! sockets (utils, tools, parallel, curl, knitr…): the sandbox, not the
 //! list, is what stops them.
 
-use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use futures::future::BoxFuture;
 use rmcp::model::CallToolResult;
 use serde_json::{json, Map, Value};
 
-use super::tools::{error, flag, success, text_arg, FreeFormR};
+use super::shared::{error, flag, success, text_arg, Handler, Shared};
 use crate::tools::CallContext;
 
-/// Legacy category names of `list_allowed_r_packages` and what they list.
-const LEGACY: &[(&str, &[&str])] = &[
-    ("stats", &["base_r", "robust_stats"]),
-    ("ml", &["machine_learning"]),
-    ("data", &["data_io"]),
+/// The allowlist and approval tools this module serves.
+pub(super) const HANDLERS: &[(&str, Handler)] = &[
+    ("list_allowed_r_packages", list_allowed_r_packages),
+    ("approve_r_package", approve_r_package),
+    ("approve_operation", approve_operation),
 ];
 
-/// Packages shown under the legacy `visualization` category.
-const VISUALIZATION: &[&str] = &[
-    "RColorBrewer",
-    "corrplot",
-    "cowplot",
-    "gganimate",
-    "ggplot2",
-    "ggpubr",
-    "ggrepel",
-    "ggridges",
-    "gridExtra",
-    "lattice",
-    "patchwork",
-    "scales",
-    "viridis",
-    "grid",
-    "grDevices",
-    "graphics",
-    "bayesplot",
-    "ggraph",
-    "leaflet",
-    "tmap",
-    "networkD3",
-    "visNetwork",
-];
-
-/// The package allowlist, by category.
-pub struct Allowlist {
-    categories: BTreeMap<String, Vec<String>>,
-    all: BTreeSet<String>,
+fn list_allowed_r_packages<'a>(
+    shared: &'a Shared,
+    _tool: &'a str,
+    arguments: Map<String, Value>,
+    _context: CallContext,
+) -> BoxFuture<'a, CallToolResult> {
+    Box::pin(async move { shared.list_allowed_packages(&arguments) })
 }
 
-impl Allowlist {
-    pub fn load() -> Result<Allowlist, serde_json::Error> {
-        let categories: BTreeMap<String, Vec<String>> =
-            serde_json::from_str(crate::tools::flexible_r::ALLOWLIST_JSON)?;
-        let all = categories.values().flatten().cloned().collect();
-        Ok(Allowlist { categories, all })
-    }
+fn approve_r_package<'a>(
+    shared: &'a Shared,
+    _tool: &'a str,
+    arguments: Map<String, Value>,
+    context: CallContext,
+) -> BoxFuture<'a, CallToolResult> {
+    Box::pin(async move { shared.approve_package(&arguments, &context) })
+}
 
-    /// Every allowlisted package, sorted.
-    pub fn names(&self) -> impl Iterator<Item = &String> {
-        self.all.iter()
-    }
-
-    pub fn contains(&self, package: &str) -> bool {
-        self.all.contains(package)
-    }
-
-    fn category(&self, name: &str) -> Option<Vec<String>> {
-        if name == "all" {
-            return Some(self.all.iter().cloned().collect());
-        }
-        if name == "visualization" {
-            return Some(
-                VISUALIZATION
-                    .iter()
-                    .filter(|p| self.all.contains(**p))
-                    .map(|p| p.to_string())
-                    .collect(),
-            );
-        }
-        if let Some((_, members)) = LEGACY.iter().find(|(legacy, _)| *legacy == name) {
-            let set: BTreeSet<String> = members
-                .iter()
-                .filter_map(|category| self.categories.get(*category))
-                .flatten()
-                .cloned()
-                .collect();
-            return Some(set.into_iter().collect());
-        }
-        self.categories.get(name).cloned()
-    }
+fn approve_operation<'a>(
+    shared: &'a Shared,
+    _tool: &'a str,
+    arguments: Map<String, Value>,
+    context: CallContext,
+) -> BoxFuture<'a, CallToolResult> {
+    Box::pin(async move { shared.approve_operation(&arguments, &context).await })
 }
 
 /// Whether `name` could be an R package name.
@@ -109,49 +61,32 @@ pub(super) fn valid_package_name(name: &str) -> bool {
         && name.len() <= 100
 }
 
-/// Whether package `name` is installed in one of R's library folders.
-fn installed(name: &str) -> bool {
-    library_dirs()
-        .iter()
-        .any(|dir| dir.join(name).join("DESCRIPTION").is_file())
-}
-
-fn library_dirs() -> Vec<PathBuf> {
-    let r_home = std::env::var("R_HOME").unwrap_or_else(|_| env!("RMCP_BUILD_R_HOME").into());
-    let mut dirs = vec![
-        PathBuf::from(&r_home).join("library"),
-        PathBuf::from(&r_home).join("site-library"),
-        PathBuf::from("/usr/lib/R/site-library"),
-        PathBuf::from("/usr/local/lib/R/site-library"),
-    ];
-    for variable in ["R_LIBS", "R_LIBS_SITE", "R_LIBS_USER"] {
-        if let Some(value) = std::env::var_os(variable) {
-            dirs.extend(std::env::split_paths(&value));
-        }
+impl Shared {
+    /// Whether package `name` is installed in one of R's library folders
+    /// (as found at start-up).
+    fn installed(&self, name: &str) -> bool {
+        self.sessions.pool().config().environment.installed(name)
     }
-    dirs
-}
 
-impl FreeFormR {
     pub(super) fn list_allowed_packages(&self, arguments: &Map<String, Value>) -> CallToolResult {
         let category = text_arg(arguments, "category").unwrap_or("summary");
         if category == "summary" {
             let breakdown: Map<String, Value> = self
                 .allowlist
-                .categories
+                .categories()
                 .iter()
                 .map(|(name, members)| (name.clone(), json!(members.len())))
                 .collect();
             let mut major: Vec<(&String, usize)> = self
                 .allowlist
-                .categories
+                .categories()
                 .iter()
                 .map(|(name, members)| (name, members.len()))
                 .collect();
             major.sort_by_key(|(_, count)| std::cmp::Reverse(*count));
             let structured = json!({
-                "packages": self.allowlist.categories.keys().collect::<Vec<_>>(),
-                "total_count": self.allowlist.all.len(),
+                "packages": self.allowlist.categories().keys().collect::<Vec<_>>(),
+                "total_count": self.allowlist.len(),
                 "category": "summary",
                 "category_breakdown": breakdown,
                 "description": "R packages free-form R may load without approval, grouped like CRAN task views; call again with a category (or 'all') for the names",
@@ -159,10 +94,10 @@ impl FreeFormR {
             });
             let text = format!(
                 "{} allowlisted R packages in {} categories: {}",
-                self.allowlist.all.len(),
-                self.allowlist.categories.len(),
+                self.allowlist.len(),
+                self.allowlist.categories().len(),
                 self.allowlist
-                    .categories
+                    .categories()
                     .iter()
                     .map(|(name, m)| format!("{name} ({})", m.len()))
                     .collect::<Vec<_>>()
@@ -178,7 +113,7 @@ impl FreeFormR {
                 ),
             );
         };
-        let here: Vec<&String> = packages.iter().filter(|p| installed(p)).collect();
+        let here: Vec<&String> = packages.iter().filter(|p| self.installed(p)).collect();
         let text = format!(
             "{} packages in '{category}' ({} installed here): {}",
             packages.len(),
@@ -223,7 +158,7 @@ impl FreeFormR {
         } else if self.allowlist.contains(&package) {
             result["success"] = json!(true);
             format!("package '{package}' is on the allowlist already; no approval is needed")
-        } else if !installed(&package) {
+        } else if !self.installed(&package) {
             result["success"] = json!(false);
             format!("package '{package}' is not installed on this server, and packages are never installed by a tool call; ask the server's operator to install it, or pick an installed package (list_r_packages)")
         } else {
