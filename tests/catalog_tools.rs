@@ -2,7 +2,7 @@
 //! `tests/catalog/*.json` (values checked against R's own functions, exact
 //! identities on tiny data, bad input), every result validated against the
 //! tool's published output schema, and every input schema compared with the
-//! Python rmcp 0.12 reference (`../shared/spec/tools.json`).
+//! Python rmcp 0.12 reference (`tests/reference/tools.json`).
 
 mod common;
 
@@ -189,12 +189,10 @@ fn fixtures_match_r_and_output_schemas() {
 /// names, types, enums and required fields; every tool has a fixture.
 #[test]
 fn schemas_match_the_reference() {
-    let spec_path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/spec/tools.json");
-    let reference: Vec<Value> = serde_json::from_str(
-        &std::fs::read_to_string(&spec_path)
-            .expect("../shared/spec/tools.json is beside the repository"),
-    )
-    .expect("tools.json parses");
+    let spec_path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/reference/tools.json");
+    let reference: Vec<Value> =
+        serde_json::from_str(&std::fs::read_to_string(&spec_path).expect("tests/reference/tools.json"))
+            .expect("tools.json parses");
     let catalog = catalog();
     let fixtures: Vec<String> = fixture_files()
         .iter()
