@@ -190,9 +190,10 @@ fn fixtures_match_r_and_output_schemas() {
 #[test]
 fn schemas_match_the_reference() {
     let spec_path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/reference/tools.json");
-    let reference: Vec<Value> =
-        serde_json::from_str(&std::fs::read_to_string(&spec_path).expect("tests/reference/tools.json"))
-            .expect("tools.json parses");
+    let reference: Vec<Value> = serde_json::from_str(
+        &std::fs::read_to_string(&spec_path).expect("tests/reference/tools.json"),
+    )
+    .expect("tools.json parses");
     let catalog = catalog();
     let fixtures: Vec<String> = fixture_files()
         .iter()

@@ -202,7 +202,12 @@ impl Scene {
     }
 }
 
-async fn run_corpus(name: &str, guard: bool) {
+/// Runs the corpus against a fresh server, checks that no attack got
+/// through and the server and a bystander session are intact, and returns
+/// how many attacks were refused with a message before any R ran (the
+/// guard's "Security validation failed", or the package allowlist's
+/// `approval_required`).
+async fn run_corpus(name: &str, guard: bool) -> usize {
     plant_secret();
     let scene = Scene::new(name);
     let mut config = test_config(name);
@@ -254,7 +259,7 @@ async fn run_corpus(name: &str, guard: bool) {
         }
     }
     eprintln!(
-        "{} attacks ({refused} refused by the guard) in {:?}, guard {}",
+        "{} attacks ({refused} refused before running) in {:?}, guard {}",
         corpus().len(),
         started.elapsed(),
         if guard { "on" } else { "off" }
@@ -274,23 +279,45 @@ async fn run_corpus(name: &str, guard: bool) {
         .expect("json");
     assert_eq!(health["status"], json!("healthy"));
     let _ = std::fs::remove_dir_all(&scene.dir);
+    refused
 }
+
+/// Attacks of the corpus the guard refuses with a message. The guard is a
+/// walk over the parse tree, so the count is exact: any change to the guard
+/// or the corpus that moves it must update it here, and an attack that
+/// stops being refused fails the test even though the sandbox still stops
+/// it. (The rest are stopped by the sandbox: reads and writes outside the
+/// worker's folder, `fork`, sockets, memory and time limits.)
+const REFUSED_BY_THE_GUARD: usize = 38;
+
+/// Attacks refused with the guard off: the package allowlist, which is not
+/// part of the guard, still refuses `library(callr)` and
+/// `requireNamespace("processx")`.
+const REFUSED_WITHOUT_THE_GUARD: usize = 2;
 
 /// What clients get: the guard refuses most attacks with a message, and
 /// the sandbox stops the rest.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_corpus_is_stopped_with_the_guard() {
-    tokio::time::timeout(Duration::from_secs(120), run_corpus("guarded", true))
+    let refused = tokio::time::timeout(Duration::from_secs(120), run_corpus("guarded", true))
         .await
         .expect("the corpus finishes in time");
+    assert_eq!(
+        refused, REFUSED_BY_THE_GUARD,
+        "attacks refused by the guard (RMCP_SHOW_ATTACKS=1 shows each answer)"
+    );
 }
 
 /// With the guard off, the sandbox alone stops every attack.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_corpus_is_stopped_by_the_sandbox_alone() {
-    tokio::time::timeout(Duration::from_secs(120), run_corpus("unguarded", false))
+    let refused = tokio::time::timeout(Duration::from_secs(120), run_corpus("unguarded", false))
         .await
         .expect("the corpus finishes in time");
+    assert_eq!(
+        refused, REFUSED_WITHOUT_THE_GUARD,
+        "attacks refused with the guard off"
+    );
 }
 
 /// A worker's environment holds none of the server's secrets, and the

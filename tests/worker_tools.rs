@@ -286,12 +286,10 @@ async fn idle_workers_are_freed() {
 async fn schemas_match_the_reference() {
     use rmcp_server::tools::ToolProvider;
     let harness = start(test_config("schemas")).await;
-    let path =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/reference/tools.json");
-    let reference: Vec<serde_json::Value> = serde_json::from_str(
-        &std::fs::read_to_string(path).expect("tests/reference/tools.json"),
-    )
-    .expect("json");
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/reference/tools.json");
+    let reference: Vec<serde_json::Value> =
+        serde_json::from_str(&std::fs::read_to_string(path).expect("tests/reference/tools.json"))
+            .expect("json");
     let tools = harness.free.tools();
     assert_eq!(tools.len(), 12);
     for tool in tools {
