@@ -10,9 +10,10 @@
 //! whose large part is deflated once), `vfs` (the
 //! file sandbox every path goes through; knows no R, no MCP, no HTTP) and
 //! `worker` (sandboxed R processes for free-form R, one per session; knows
-//! no HTTP).
-//! The binary's `main.rs` parses the command line and runs one of the
-//! transports.
+//! no HTTP). `server` assembles them into the server, once, for the binary,
+//! the tests and the benches.
+//! The binary's `main.rs` parses the command line, starts R and the async
+//! runtime, and runs one of the transports on the assembled server.
 
 pub mod config;
 pub mod gzip;
@@ -20,6 +21,7 @@ pub mod http;
 pub mod mcp;
 pub mod metrics;
 pub mod r;
+pub mod server;
 pub mod stdio;
 pub mod tools;
 pub mod vfs;
