@@ -1,8 +1,10 @@
 //! `cargo bench --bench free_form_r`: free-form R in a sandboxed worker.
 //!
-//! Measures execute_r_analysis of a small expression through the full HTTP
-//! path (client → warp → MCP → worker channel → R in the worker and back)
-//! with a warm worker, the same request straight to the worker (no HTTP),
+//! Measures, on the server as the binary assembles it
+//! (`rmcp_server::server`), execute_r_analysis of a small expression
+//! through the full HTTP path (client → warp → MCP → worker channel → R in
+//! the worker and back) with a warm worker, the same request straight to
+//! the worker (no HTTP),
 //! and the cost of replacing a worker: spawn to ready (sandbox applied, R
 //! started and warmed up), and the first call of a session whose worker
 //! died (served by a warm one from the pool).
@@ -17,14 +19,12 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use rmcp_server::config::HttpConfig;
-use rmcp_server::freeform::FreeFormR;
-use rmcp_server::http::{self, AppState};
-use rmcp_server::mcp::{McpServer, ServerOptions};
-use rmcp_server::metrics::Metrics;
+use rmcp_server::http;
 use rmcp_server::r::{EngineConfig, RHandle};
-use rmcp_server::tools::catalog::Catalog;
+use rmcp_server::server::{Server, Settings};
+use rmcp_server::vfs::VfsConfig;
 use rmcp_server::worker::protocol::Op;
-use rmcp_server::worker::{Pool, WorkerConfig};
+use rmcp_server::worker::WorkerConfig;
 use serde_json::{json, Value};
 use tokio_util::sync::CancellationToken;
 
@@ -125,29 +125,26 @@ async fn measure(engine: RHandle) -> String {
         base_dir: std::env::temp_dir().join(format!("rmcp-bench-workers-{}", std::process::id())),
         ..WorkerConfig::default()
     };
-    let pool = Pool::start(config);
-    let catalog = Arc::new(Catalog::new(engine.clone()).expect("catalog"));
-    let free = FreeFormR::new(
-        Arc::clone(&pool),
-        catalog.clone(),
-        Some(catalog.results()),
-        None,
-    )
-    .expect("provider");
-    let mcp = McpServer::builder(ServerOptions::default())
-        .tools(free.clone())
-        .build(Arc::new(Metrics::new().expect("metrics")));
+    // The server as the binary assembles it (catalog, file sandbox on the
+    // working directory, free-form R over these workers).
+    let settings = Settings {
+        vfs: VfsConfig::working_directory(),
+        workers: config,
+        conformance_fixtures: false,
+    };
+    let assembled = Server::builder(settings)
+        .engine(engine)
+        .build()
+        .expect("server builds");
+    let free = assembled.free_form.clone().expect("free-form R");
+    let pool = Arc::clone(free.sessions().pool());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
     let address: SocketAddr = listener.local_addr().expect("address");
     let mut http_config = HttpConfig::local(address);
     http_config.rate_limit = None;
-    let state = AppState::new(mcp, Some(engine), http_config);
-    let hook = Arc::clone(&free);
-    state
-        .sessions
-        .on_session_end(Arc::new(move |id: &str| hook.session_ended(id)));
+    let state = assembled.http_state(http_config);
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let server = tokio::spawn(http::serve(listener, state, async move {
         let _ = stopped.await;
@@ -219,7 +216,7 @@ async fn measure(engine: RHandle) -> String {
 
     let _ = stop.send(());
     let _ = server.await;
-    free.shutdown();
+    assembled.shutdown_workers();
 
     let mut table = String::new();
     let _ = writeln!(

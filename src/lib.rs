@@ -11,9 +11,10 @@
 //! file sandbox every path goes through; knows no R, no MCP, no HTTP),
 //! `worker` (sandboxed R processes, one per session; knows no MCP and no
 //! HTTP) and `freeform` (the free-form R tools served by those workers;
-//! knows no MCP and no HTTP).
-//! The binary's `main.rs` parses the command line and runs one of the
-//! transports.
+//! knows no MCP and no HTTP). `server` assembles them into the server,
+//! once, for the binary, the tests and the benches.
+//! The binary's `main.rs` parses the command line, starts R and the async
+//! runtime, and runs one of the transports on the assembled server.
 
 pub mod config;
 pub mod freeform;
@@ -21,6 +22,7 @@ pub mod http;
 pub mod mcp;
 pub mod metrics;
 pub mod r;
+pub mod server;
 pub mod stdio;
 pub mod tools;
 pub mod vfs;

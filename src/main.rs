@@ -1,27 +1,20 @@
-//! The `rmcp` binary: parses the command line, starts the R engine, and runs
-//! the chosen transport (`start`: stdio, `serve-http`: HTTP) until end of
-//! input or SIGTERM/SIGINT, then shuts the engine down.
+//! The `rmcp` binary: parses the command line, starts the R engine and the
+//! async runtime, has the library assemble the server (`rmcp_server::server`),
+//! and runs the chosen transport (`start`: stdio, `serve-http`: HTTP) until
+//! end of input or SIGTERM/SIGINT, then shuts the workers and the engine
+//! down. The order matters and lives here: the API key leaves the
+//! environment before any thread exists, and R starts before the runtime.
 
 use std::process::ExitCode;
-use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
 use clap::Parser;
 
 use rmcp_server::config::{Cli, Command, Config, StdioConfig};
-use rmcp_server::freeform::FreeFormR;
-use rmcp_server::http::{self, AppState};
-use rmcp_server::mcp::fixtures::Fixtures;
-use rmcp_server::mcp::{McpServer, ServerOptions};
-use rmcp_server::metrics::Metrics;
+use rmcp_server::http;
 use rmcp_server::r::{EngineConfig, RHandle};
-use rmcp_server::tools::catalog::Catalog;
-use rmcp_server::tools::prompts::AnalysisPrompts;
-use rmcp_server::tools::resources::ServerResources;
-use rmcp_server::tools::ToolProvider;
-use rmcp_server::vfs::{Vfs, VfsConfig};
-use rmcp_server::worker::{Pool, WorkerConfig};
+use rmcp_server::server::{Server, Settings};
 
 /// mimalloc instead of glibc's malloc for Rust's allocations (R keeps
 /// glibc's): requests, replies and JSON ⇄ R conversion allocate and free
@@ -90,99 +83,21 @@ fn start(engine: EngineConfig) -> anyhow::Result<(RHandle, tokio::runtime::Runti
     Ok((engine, runtime))
 }
 
-/// The protocol server with its providers: the statistics catalog on
-/// `engine` with its file sandbox, the analysis prompts and the server's
-/// resources, or, for the conformance suite, its fixtures instead (so the
-/// suite sees exactly the tools it expects).
+/// The server `settings` describe, on `engine` (see `rmcp_server::server`).
+/// Inside the runtime: free-form R's pool starts filling at once.
 fn build_server(
+    runtime: &tokio::runtime::Runtime,
     engine: &RHandle,
-    vfs: &VfsConfig,
-    fixtures: bool,
-    workers: &WorkerConfig,
-) -> anyhow::Result<(McpServer, Option<Arc<FreeFormR>>)> {
-    let mut free_form = None;
-    let data_roots = vfs;
-    let metrics = Arc::new(Metrics::new()?);
-    let options = ServerOptions::default();
-    let version = options.version.clone();
-    let mut builder = McpServer::builder(options);
-    if !fixtures {
-        let vfs = Arc::new(Vfs::new(vfs).context("setting up the file sandbox")?);
-        let catalog = Arc::new(
-            Catalog::with_vfs(engine.clone(), Arc::clone(&vfs))
-                .context("loading the tool catalog")?,
-        );
-        let free = free_form_r(
-            workers,
-            data_roots,
-            catalog.clone(),
-            catalog.results(),
-            Arc::clone(&vfs),
-        )?;
-        free_form = Some(Arc::clone(&free));
-        let tools: Vec<Arc<dyn ToolProvider>> = vec![catalog.clone(), free.clone()];
-        let resources = ServerResources::new(engine.clone(), vfs, tools, version);
-        builder = builder
-            .resources(catalog.results())
-            .resources(Arc::new(resources))
-            .prompts(Arc::new(AnalysisPrompts::new()))
-            .tools(catalog)
-            .tools(free);
-    } else {
-        let fixtures = Fixtures::new();
-        builder = builder
-            .tools(fixtures.clone())
-            .prompts(fixtures.clone())
-            .resources(fixtures);
-    }
-    Ok((builder.build(metrics), free_form))
-}
-
-/// The free-form R tools over a warm pool of sandboxed workers; callbacks
-/// from R reach `catalog`. Workers may read the file sandbox's roots and
-/// write its writable ones (plus directories a session is granted inside
-/// its roots). Call inside the runtime: the pool starts filling at once.
-fn free_form_r(
-    workers: &WorkerConfig,
-    data_roots: &VfsConfig,
-    catalog: Arc<Catalog>,
-    results: Arc<rmcp_server::tools::result_store::ResultStore>,
-    vfs: Arc<Vfs>,
-) -> anyhow::Result<Arc<FreeFormR>> {
-    let mut workers = workers.clone();
-    if data_roots.enabled {
-        workers.read_roots = data_roots.read_roots.clone();
-        workers.write_roots = data_roots.writable_roots.clone();
-        workers.grantable_roots = data_roots.read_roots.clone();
-    }
-    let pool = Pool::start(workers);
-    FreeFormR::new(pool, catalog, Some(results), Some(vfs))
-        .context("declaring the free-form R tools")
-}
-
-/// Frees a session's R worker when the session ends, and shows the sandbox
-/// in `/health`.
-fn wire_free_form(state: &AppState, free_form: &Arc<FreeFormR>) {
-    let hook = Arc::clone(free_form);
-    state
-        .sessions
-        .on_session_end(Arc::new(move |id: &str| hook.session_ended(id)));
-    let health = Arc::clone(free_form);
-    state.report_sandbox(Arc::new(move || health.health()));
+    settings: Settings,
+) -> anyhow::Result<Server> {
+    let _context = runtime.enter();
+    Ok(Server::builder(settings).engine(engine.clone()).build()?)
 }
 
 fn serve_http(config: Config) -> anyhow::Result<()> {
     init_logging(config.log_level);
     let (engine, runtime) = start(config.engine.clone())?;
-    let (mcp, free_form) = {
-        let _context = runtime.enter();
-        build_server(
-            &engine,
-            &config.vfs,
-            config.conformance_fixtures,
-            &config.workers,
-        )?
-    };
+    let server = build_server(&runtime, &engine, Settings::from(&config))?;
     runtime.block_on(async {
         let listener = tokio::net::TcpListener::bind(config.listen)
             .await
@@ -190,7 +105,7 @@ fn serve_http(config: Config) -> anyhow::Result<()> {
         let address = listener.local_addr().context("reading the bound address")?;
         log::info!(
             "rmcp serving MCP on http://{address}/mcp ({} tools{}, {})",
-            mcp.tool_count(),
+            server.mcp.tool_count(),
             if config.http.api_keys.is_empty() {
                 ", no authentication"
             } else {
@@ -203,14 +118,9 @@ fn serve_http(config: Config) -> anyhow::Result<()> {
         );
         let mut http_config = config.http.clone();
         http_config.listen = address;
-        let state = AppState::new(mcp, Some(engine.clone()), http_config);
-        if let Some(free_form) = &free_form {
-            wire_free_form(&state, free_form);
-        }
+        let state = server.http_state(http_config);
         http::serve(listener, state, shutdown_signal()).await;
-        if let Some(free_form) = &free_form {
-            free_form.shutdown();
-        }
+        server.shutdown_workers();
         anyhow::Ok(())
     })?;
     log::info!("shutting down the R engine");
@@ -222,28 +132,21 @@ fn serve_http(config: Config) -> anyhow::Result<()> {
 fn serve_stdio(config: StdioConfig) -> anyhow::Result<()> {
     init_logging(config.log_level);
     let (engine, runtime) = start(config.engine.clone())?;
-    let (mcp, free_form) = {
-        let _context = runtime.enter();
-        build_server(
-            &engine,
-            &config.vfs,
-            config.conformance_fixtures,
-            &config.workers,
-        )?
-    };
+    let server = build_server(&runtime, &engine, Settings::from(&config))?;
     runtime.block_on(async {
-        log::info!("rmcp serving MCP on stdio ({} tools)", mcp.tool_count());
+        log::info!(
+            "rmcp serving MCP on stdio ({} tools)",
+            server.mcp.tool_count()
+        );
         rmcp_server::stdio::serve(
-            mcp,
+            server.mcp.clone(),
             tokio::io::stdin(),
             tokio::io::stdout(),
             shutdown_signal(),
             config.shutdown_grace,
         )
         .await;
-        if let Some(free_form) = &free_form {
-            free_form.shutdown();
-        }
+        server.shutdown_workers();
     });
     engine.shutdown(Duration::from_secs(10));
     // stdin's blocking reader thread may still wait for input; do not join it.

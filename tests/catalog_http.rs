@@ -2,19 +2,19 @@
 //! Streamable HTTP and calls them, getting R's numbers, images and clear
 //! errors, exactly as an assistant wired to the server would.
 
-mod common;
-mod support;
+mod support {
+    pub mod client;
+    pub mod engine;
+    pub mod server;
+}
 
-use std::sync::Arc;
-
-use rmcp_server::tools::catalog::Catalog;
 use serde_json::{json, Value};
-use support::{Client, TestServer};
+use support::client::Client;
+use support::engine;
+use support::server::TestServer;
 
 async fn server() -> TestServer {
-    let engine = common::engine();
-    let catalog = Arc::new(Catalog::new(engine.clone()).expect("catalog"));
-    TestServer::start(Some(engine), Some(catalog), |_| {}).await
+    TestServer::catalog(engine::engine()).await
 }
 
 fn mtcars() -> Value {

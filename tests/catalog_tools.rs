@@ -2,9 +2,11 @@
 //! `tests/catalog/*.json` (values checked against R's own functions, exact
 //! identities on tiny data, bad input), every result validated against the
 //! tool's published output schema, and every input schema compared with the
-//! Python rmcp 0.12 reference (`../shared/spec/tools.json`).
+//! Python rmcp 0.12 reference (`tests/reference/tools.json`).
 
-mod common;
+mod support {
+    pub mod engine;
+}
 
 use std::path::{Path, PathBuf};
 
@@ -13,10 +15,11 @@ use rmcp::model::{CallToolResult, ContentBlock};
 use rmcp_server::tools::catalog::Catalog;
 use rmcp_server::tools::{CallContext, ToolProvider};
 use serde_json::Value;
+use support::engine;
 use tokio_util::sync::CancellationToken;
 
 fn catalog() -> Catalog {
-    Catalog::new(common::engine()).expect("the catalog's declarations are valid")
+    Catalog::new(engine::engine()).expect("the catalog's declarations are valid")
 }
 
 fn context() -> CallContext {
@@ -24,7 +27,7 @@ fn context() -> CallContext {
 }
 
 fn call(catalog: &Catalog, tool: &str, args: Value) -> CallToolResult {
-    common::block_on(async {
+    engine::block_on(async {
         catalog
             .call(tool, args, context())
             .unwrap_or_else(|| panic!("tool {tool} is in the catalog"))
@@ -213,10 +216,9 @@ fn fixtures_match_r_and_output_schemas() {
 /// fixture, and every fixture its tool, `src/tools/layout.rs` checks.)
 #[test]
 fn schemas_match_the_reference() {
-    let spec_path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/spec/tools.json");
+    let spec_path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/reference/tools.json");
     let reference: Vec<Value> = serde_json::from_str(
-        &std::fs::read_to_string(&spec_path)
-            .expect("../shared/spec/tools.json is beside the repository"),
+        &std::fs::read_to_string(&spec_path).expect("tests/reference/tools.json"),
     )
     .expect("tools.json parses");
     let catalog = catalog();
@@ -330,7 +332,7 @@ fn large_results_become_resource_links() {
     assert!(uri.starts_with("rmcp://data/"), "{uri}");
     assert!(text_of(&result).contains(&uri));
     let store = catalog.results();
-    let read = common::block_on(store.read(&uri).expect("the store serves rmcp://data/"))
+    let read = engine::block_on(store.read(&uri).expect("the store serves rmcp://data/"))
         .expect("readable");
     let full: Value = match &read.contents[0] {
         rmcp::model::ResourceContents::TextResourceContents { text, .. } => {
@@ -341,6 +343,6 @@ fn large_results_become_resource_links() {
     assert_eq!(full["data"]["x"].as_array().map(Vec::len), Some(1500));
     assert_eq!(full["data"]["x_lag1"][1], serde_json::json!(0));
     let missing =
-        common::block_on(store.read("rmcp://data/0000").expect("served")).expect_err("unknown id");
+        engine::block_on(store.read("rmcp://data/0000").expect("served")).expect_err("unknown id");
     assert!(missing.to_string().contains("rmcp://data/0000"));
 }

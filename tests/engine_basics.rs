@@ -1,11 +1,13 @@
 //! The embedded R engine evaluates R code and returns values, errors,
 //! warnings and console output, with R's own numbers.
 
-mod common;
+mod support {
+    pub mod engine;
+}
 
-use common::{eval, run};
 use rmcp_server::r::{EngineError, Job};
 use serde_json::json;
+use support::engine::{eval, run};
 
 /// An analyst's first call: R's textbook regression gives R's numbers.
 #[test]

@@ -1,11 +1,13 @@
 //! JSON ⇄ R conversion: what a tool receives in R and what comes back are
 //! what the documented mapping promises, in both directions.
 
-mod common;
+mod support {
+    pub mod engine;
+}
 
-use common::{eval, run};
 use rmcp_server::r::{EngineError, Job};
 use serde_json::{json, Value};
+use support::engine::{eval, run};
 
 fn echo(value: Value) -> Value {
     run(Job::call("rmcp_engine_echo", value))

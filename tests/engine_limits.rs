@@ -1,13 +1,15 @@
 //! Deadlines, cancellation, memory caps and load: a runaway job is stopped,
 //! its caller answered in time, and the next job runs normally.
 
-mod common;
+mod support {
+    pub mod engine;
+}
 
 use std::time::{Duration, Instant};
 
-use common::{block_on, engine, eval, run};
 use rmcp_server::r::{EngineError, Job};
 use serde_json::json;
+use support::engine::{block_on, engine, eval, run};
 use tokio_util::sync::CancellationToken;
 
 /// These tests measure how fast a stuck job lets go, so they take turns on

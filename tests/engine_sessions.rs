@@ -1,14 +1,16 @@
 //! Workspaces and isolation: a session's variables persist and stay its own,
 //! and no job sees settings another job changed; plots render to PNG.
 
-mod common;
+mod support {
+    pub mod engine;
+}
 
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
-use common::{eval, run};
 use rmcp_server::r::{EngineError, Job, Task};
 use serde_json::json;
+use support::engine::{eval, run};
 
 /// Objects persist across calls in a named workspace and are invisible to
 /// other workspaces and fresh jobs.

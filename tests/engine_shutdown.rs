@@ -1,12 +1,14 @@
 //! After the R thread has stopped, every caller gets `Unavailable` at once
 //! and `/health` answers 503, so a supervisor or load balancer can react.
 
-mod common;
+mod support {
+    pub mod engine;
+}
 
 use std::time::Duration;
 
-use common::{block_on, engine};
 use rmcp_server::r::{EngineError, Job};
+use support::engine::{block_on, engine};
 
 /// Jobs sent after the engine stopped fail fast with `Unavailable`, and
 /// the health endpoint reports the engine unhealthy with HTTP 503.

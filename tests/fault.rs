@@ -5,15 +5,18 @@
 //! the process exits 0), and a crash (`kill -9`) under a supervisor that
 //! restarts the binary on the same port, as systemd's `Restart=always` does.
 
-mod support;
+mod support {
+    pub mod client;
+    pub mod server;
+}
 
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use rmcp_server::r::{EngineConfig, EngineError, Job, RHandle};
-use rmcp_server::tools::catalog::Catalog;
 use serde_json::{json, Value};
-use support::{answer_messages, eventually, Client, TestServer};
+use support::client::{answer_messages, eventually, Client};
+use support::server::TestServer;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio_util::sync::CancellationToken;
 
@@ -42,8 +45,7 @@ static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 async fn server() -> TestServer {
     let engine = engine();
     eventually("R to be idle", || engine.health().running_for_ms.is_none()).await;
-    let catalog = Arc::new(Catalog::new(engine.clone()).expect("catalog"));
-    TestServer::start(Some(engine), Some(catalog), |_| {}).await
+    TestServer::catalog(engine).await
 }
 
 /// summary_stats of mtcars' mpg (R: mean 20.09062).

@@ -5,7 +5,9 @@
 //! files, folders nobody granted) is refused with a message that shows no
 //! real path, while nothing lands outside the approved folders.
 
-mod common;
+mod support {
+    pub mod engine;
+}
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -15,6 +17,7 @@ use rmcp_server::tools::catalog::Catalog;
 use rmcp_server::tools::{CallContext, ToolProvider};
 use rmcp_server::vfs::{Vfs, VfsConfig};
 use serde_json::{json, Value};
+use support::engine;
 use tokio_util::sync::CancellationToken;
 
 /// A temporary folder tree: `root/` (readable), `root/out/` (writable),
@@ -44,7 +47,7 @@ impl Sandbox {
             })
             .expect("sandbox"),
         );
-        let catalog = Catalog::with_vfs(common::engine(), Arc::clone(&vfs)).expect("catalog");
+        let catalog = Catalog::with_vfs(engine::engine(), Arc::clone(&vfs)).expect("catalog");
         Sandbox { base, catalog, vfs }
     }
 
@@ -56,7 +59,7 @@ impl Sandbox {
     /// `root/`, the sandbox's first root (as the working directory is for
     /// the server).
     fn call_as(&self, session: &str, tool: &str, args: Value) -> CallToolResult {
-        common::block_on(async {
+        engine::block_on(async {
             self.catalog
                 .call(
                     tool,
@@ -514,9 +517,9 @@ fn a_disabled_sandbox_refuses_file_access() {
         })
         .expect("sandbox"),
     );
-    let catalog = Catalog::with_vfs(common::engine(), vfs).expect("catalog");
+    let catalog = Catalog::with_vfs(engine::engine(), vfs).expect("catalog");
     let call = |tool: &str, args: Value| {
-        common::block_on(async {
+        engine::block_on(async {
             catalog
                 .call(tool, args, CallContext::new("s", CancellationToken::new()))
                 .expect("tool")

@@ -7,7 +7,10 @@
 //! documented mapping says, losslessly where it promises to; bad input is a
 //! typed error). No case files are written (`failure_persistence: None`).
 
-mod common;
+mod support {
+    pub mod engine;
+    pub mod server;
+}
 
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
@@ -15,17 +18,16 @@ use std::time::Duration;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
 use rmcp::model::ErrorCode;
-use rmcp_server::config::HttpConfig;
-use rmcp_server::http::{self, AppState};
 use rmcp_server::mcp::jsonrpc::{self, Message};
 use rmcp_server::mcp::session::{Lifetime, SessionStore};
 use rmcp_server::mcp::stream::NullSink;
-use rmcp_server::mcp::{McpServer, ServerOptions};
-use rmcp_server::metrics::Metrics;
+use rmcp_server::mcp::McpServer;
 use rmcp_server::r::{EngineError, Job};
-use rmcp_server::tools::catalog::Catalog;
-use rmcp_server::tools::prompts::AnalysisPrompts;
+use rmcp_server::server::Server;
+use rmcp_server::worker::WorkerConfig;
 use serde_json::{json, Map, Number, Value};
+use support::engine;
+use support::server::{settings, TestServer};
 use tokio_util::sync::CancellationToken;
 
 fn config(cases: u32) -> Config {
@@ -478,14 +480,19 @@ fn check_response(response: &Value, id: Option<&Value>) -> Result<(), TestCaseEr
     Ok(())
 }
 
-/// A protocol server over the real catalog and prompts, no transport.
+/// The server as shipped without free-form R (the real catalog, prompts
+/// and resources on the embedded R), as the fuzzed servers use it.
+fn shipped_server() -> Server {
+    Server::builder(settings(WorkerConfig::default()))
+        .engine(engine::engine())
+        .without_free_form_r()
+        .build()
+        .expect("server builds")
+}
+
+/// The protocol server of [`shipped_server`], no transport.
 fn protocol_server() -> McpServer {
-    let catalog = Arc::new(Catalog::new(common::engine()).expect("catalog"));
-    McpServer::builder(ServerOptions::default())
-        .resources(catalog.results())
-        .prompts(Arc::new(AnalysisPrompts::new()))
-        .tools(catalog)
-        .build(Arc::new(Metrics::new().expect("metrics")))
+    shipped_server().mcp
 }
 
 /// Every classified message, in an initialized or a fresh session, gets
@@ -541,41 +548,11 @@ fn the_dispatcher_answers_every_request_once() {
 // ---------------------------------------------------------------------------
 // POST /mcp over real HTTP.
 
-/// The fuzzed server: the catalog and prompts on the embedded R, loopback.
-struct FuzzServer {
-    url: String,
-    base: String,
-    state: AppState,
-    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
-}
-
-impl Drop for FuzzServer {
-    fn drop(&mut self) {
-        if let Some(sender) = self.shutdown.take() {
-            let _ = sender.send(());
-        }
-    }
-}
-
-async fn start_server() -> FuzzServer {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let address = listener.local_addr().expect("address");
-    let mut config = HttpConfig::local(address);
+/// The fuzzed server: the server as shipped without free-form R, on
+/// loopback.
+async fn start_server() -> TestServer {
     // Fuzzed initialize requests open sessions; never evict the fuzzer's own.
-    config.max_sessions = 100_000;
-    let state = AppState::new(protocol_server(), Some(common::engine()), config);
-    let (sender, receiver) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(http::serve(listener, state.clone(), async move {
-        let _ = receiver.await;
-    }));
-    FuzzServer {
-        url: format!("http://{address}/mcp"),
-        base: format!("http://{address}"),
-        state,
-        shutdown: Some(sender),
-    }
+    TestServer::serve(shipped_server(), |config| config.max_sessions = 100_000).await
 }
 
 /// Which session a fuzzed request names.
@@ -699,7 +676,7 @@ fn stream_messages(body: &str) -> Result<Vec<Value>, String> {
 
 /// Sends one fuzzed request and checks the answer.
 async fn http_round(
-    server: &FuzzServer,
+    server: &TestServer,
     http: &reqwest::Client,
     sessions: &Sessions,
     case: &HttpCase,
@@ -1043,7 +1020,7 @@ fn echo(value: &Value, tables: &[&str]) -> Result<Value, EngineError> {
     let job = Job::call("rmcp_engine_echo", value.clone())
         .with_tables(tables.iter().copied())
         .with_timeout(Duration::from_secs(30));
-    common::run(job).map(|reply| reply.value)
+    engine::run(job).map(|reply| reply.value)
 }
 
 /// Arbitrary JSON values (huge and tiny numbers, any text but NUL, nested
@@ -1067,7 +1044,7 @@ fn json_values_round_trip_through_r_as_documented() {
         Ok(())
     });
     // The engine is still sound after it all.
-    assert_eq!(common::eval("sum(1:10)").expect("eval").value, json!(55));
+    assert_eq!(engine::eval("sum(1:10)").expect("eval").value, json!(55));
 }
 
 /// A column-wise table (columns of scalars, sometimes ragged, sometimes
@@ -1163,5 +1140,5 @@ fn nesting_past_the_limit_is_a_typed_error() {
     }
     let nul = echo(&json!({"a": ["x\u{0}y"]}), &[]).expect_err("NUL");
     assert!(matches!(nul, EngineError::InvalidInput(_)), "{nul:?}");
-    assert_eq!(common::eval("1 + 1").expect("eval").value, json!(2));
+    assert_eq!(engine::eval("1 + 1").expect("eval").value, json!(2));
 }

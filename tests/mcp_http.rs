@@ -3,10 +3,14 @@
 //! stream, server-to-client requests, session errors, origin checks and
 //! malformed input. These servers serve the conformance fixtures, no R.
 
-mod support;
+mod support {
+    pub mod client;
+    pub mod server;
+}
 
 use serde_json::{json, Value};
-use support::{sse_messages, wait_for_event, Client, TestServer};
+use support::client::{sse_messages, wait_for_event, Client};
+use support::server::TestServer;
 
 const BOTH: &str = "application/json, text/event-stream";
 

@@ -2,7 +2,10 @@
 //! admin endpoint, /health and /metrics, the per-client rate limit and the
 //! session cap. No R here: these servers serve the conformance fixtures.
 
-mod support;
+mod support {
+    pub mod client;
+    pub mod server;
+}
 
 use std::sync::Arc;
 
@@ -11,7 +14,8 @@ use rmcp::model::{CallToolResult, ContentBlock, Tool};
 use rmcp_server::config::Secret;
 use rmcp_server::tools::{CallContext, ToolProvider};
 use serde_json::{json, Value};
-use support::{eventually, Client, TestServer};
+use support::client::{eventually, Client};
+use support::server::TestServer;
 
 const KEY: &str = "test-key-0123456789";
 

@@ -3,7 +3,10 @@
 //! flight finish within the grace period, then cancels the rest. A tiny
 //! test-only tool runs `Sys.sleep` on the real embedded engine.
 
-mod support;
+mod support {
+    pub mod client;
+    pub mod server;
+}
 
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
@@ -13,7 +16,8 @@ use rmcp::model::{CallToolResult, ContentBlock, Tool};
 use rmcp_server::r::{EngineConfig, Job, RHandle};
 use rmcp_server::tools::{CallContext, ToolProvider};
 use serde_json::{json, Value};
-use support::{answer_messages, eventually, Client, TestServer};
+use support::client::{answer_messages, eventually, Client};
+use support::server::TestServer;
 
 /// The test binary's engine (R starts once per process).
 fn engine() -> RHandle {

@@ -5,26 +5,23 @@
 //! folders as `file://` resources, example datasets by URI, and
 //! notifications when a subscribed file is written.
 
-mod common;
-mod support;
+mod support {
+    pub mod client;
+    pub mod engine;
+    pub mod server;
+    pub mod stdio;
+}
 
-use std::io::{BufRead, BufReader, Write};
 use std::path::PathBuf;
-use std::process::{Child, ChildStdin, Command, Stdio};
-use std::sync::{mpsc, Arc};
-use std::time::Duration;
 
-use rmcp_server::config::HttpConfig;
-use rmcp_server::http::{self, AppState};
-use rmcp_server::mcp::{McpServer, ServerOptions};
-use rmcp_server::metrics::Metrics;
-use rmcp_server::tools::catalog::Catalog;
-use rmcp_server::tools::prompts::AnalysisPrompts;
-use rmcp_server::tools::resources::ServerResources;
-use rmcp_server::tools::ToolProvider;
-use rmcp_server::vfs::{Vfs, VfsConfig};
+use rmcp_server::server::{Server, Settings};
+use rmcp_server::vfs::VfsConfig;
+use rmcp_server::worker::WorkerConfig;
 use serde_json::{json, Value};
-use support::{wait_for_event, Client};
+use support::client::{wait_for_event, Client};
+use support::engine;
+use support::server::TestServer;
+use support::stdio::StdioServer;
 
 /// A temporary folder with `data/sales.csv` and a writable `out/`.
 struct Folder {
@@ -59,38 +56,25 @@ impl Drop for Folder {
     }
 }
 
-/// The real server on 127.0.0.1:0 with the catalog, prompts and resources
-/// on a sandbox rooted at `folder` (`out/` writable).
-async fn start_http(folder: &Folder) -> (String, tokio::sync::oneshot::Sender<()>) {
-    let engine = common::engine();
-    let vfs = Arc::new(
-        Vfs::new(&VfsConfig {
+/// The server as shipped, without free-form R, on 127.0.0.1:0: the catalog,
+/// prompts and resources on a sandbox rooted at `folder` (`out/` writable).
+async fn start_http(folder: &Folder) -> TestServer {
+    let settings = Settings {
+        vfs: VfsConfig {
             enabled: true,
             read_roots: vec![folder.path.clone()],
             writable_roots: vec![folder.path.join("out")],
             max_bytes: 1024 * 1024,
-        })
-        .expect("sandbox"),
-    );
-    let catalog = Arc::new(Catalog::with_vfs(engine.clone(), Arc::clone(&vfs)).expect("catalog"));
-    let tools: Vec<Arc<dyn ToolProvider>> = vec![catalog.clone()];
-    let resources = ServerResources::new(engine.clone(), vfs, tools, "test");
-    let mcp = McpServer::builder(ServerOptions::default())
-        .tools(catalog.clone())
-        .prompts(Arc::new(AnalysisPrompts::new()))
-        .resources(catalog.results())
-        .resources(Arc::new(resources))
-        .build(Arc::new(Metrics::new().expect("metrics")));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let address = listener.local_addr().expect("address");
-    let state = AppState::new(mcp, Some(engine), HttpConfig::local(address));
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(http::serve(listener, state, async move {
-        let _ = stopped.await;
-    }));
-    (format!("http://{address}/mcp"), stop)
+        },
+        workers: WorkerConfig::default(),
+        conformance_fixtures: false,
+    };
+    let server = Server::builder(settings)
+        .engine(engine::engine())
+        .without_free_form_r()
+        .build()
+        .expect("server builds");
+    TestServer::serve(server, |_| {}).await
 }
 
 fn text_of_resource(reply: &Value) -> String {
@@ -105,7 +89,8 @@ fn text_of_resource(reply: &Value) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn prompts_over_http() {
     let folder = Folder::new();
-    let (url, _stop) = start_http(&folder).await;
+    let server = start_http(&folder).await;
+    let url = server.url.clone();
     let mut client = Client::new(&url);
     let init = client.initialize(json!({})).await;
     assert!(init["capabilities"]["prompts"].is_object());
@@ -171,7 +156,8 @@ async fn prompts_over_http() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn resources_over_http() {
     let folder = Folder::new();
-    let (url, _stop) = start_http(&folder).await;
+    let server = start_http(&folder).await;
+    let url = server.url.clone();
     let mut client = Client::new(&url);
     let init = client.initialize(json!({})).await;
     assert_eq!(init["capabilities"]["resources"]["subscribe"], true);
@@ -326,99 +312,22 @@ async fn resources_over_http() {
     assert!(text_of_resource(&read_back).contains("\"x\""));
 }
 
-/// `rmcp start` in a working folder, speaking newline-delimited JSON-RPC.
-struct StdioServer {
-    child: Child,
-    stdin: Option<ChildStdin>,
-    lines: mpsc::Receiver<String>,
-    next_id: i64,
-}
-
-impl StdioServer {
-    fn start(folder: &Folder) -> StdioServer {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_rmcp"))
-            .arg("start")
+/// `rmcp start` in `folder`, with `out/` writable, initialized.
+fn start_stdio(folder: &Folder) -> StdioServer {
+    let mut server = StdioServer::start(|command| {
+        command
             .arg("--vfs-writable")
             .arg(folder.path.join("out"))
             .current_dir(&folder.path)
             .env("RMCP_LOG_LEVEL", "warn")
-            .env_remove("RMCP_VFS_ENABLED")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("rmcp starts");
-        let stdout = child.stdout.take().expect("stdout");
-        let (sender, lines) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if sender.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        let stdin = child.stdin.take();
-        let mut server = StdioServer {
-            child,
-            stdin,
-            lines,
-            next_id: 1,
-        };
-        server.send(
-            json!({"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {
-            "protocolVersion": "2025-06-18", "capabilities": {},
-            "clientInfo": {"name": "stdio-resources-test", "version": "1"}}}),
-        );
-        let init = server.next();
-        assert_eq!(
-            init["result"]["capabilities"]["resources"]["subscribe"],
-            true
-        );
-        server.send(json!({"jsonrpc": "2.0", "method": "notifications/initialized"}));
-        server
-    }
-
-    fn send(&mut self, message: Value) {
-        let stdin = self.stdin.as_mut().expect("stdin open");
-        writeln!(stdin, "{message}").expect("write");
-        stdin.flush().expect("flush");
-    }
-
-    fn next(&self) -> Value {
-        let line = self
-            .lines
-            .recv_timeout(Duration::from_secs(60))
-            .expect("a message in time");
-        serde_json::from_str(&line).expect("stdout carries JSON-RPC only")
-    }
-
-    /// Sends a request; returns its response and the notifications before it.
-    fn request(&mut self, method: &str, params: Value) -> (Value, Vec<Value>) {
-        let id = self.next_id;
-        self.next_id += 1;
-        self.send(json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}));
-        let mut notes = Vec::new();
-        loop {
-            let message = self.next();
-            if message["id"] == id && message.get("method").is_none() {
-                return (message, notes);
-            }
-            notes.push(message);
-        }
-    }
-
-    fn finish(mut self) {
-        drop(self.stdin.take());
-        let deadline = std::time::Instant::now() + Duration::from_secs(30);
-        loop {
-            if let Some(status) = self.child.try_wait().expect("wait") {
-                assert!(status.success(), "{status}");
-                return;
-            }
-            assert!(std::time::Instant::now() < deadline, "rmcp did not exit");
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
+            .env_remove("RMCP_VFS_ENABLED");
+    });
+    let init = server.initialize(json!({}));
+    assert_eq!(
+        init["result"]["capabilities"]["resources"]["subscribe"],
+        true
+    );
+    server
 }
 
 /// Over stdio (where a desktop client runs it): the same prompts and
@@ -427,7 +336,7 @@ impl StdioServer {
 #[test]
 fn prompts_and_resources_over_stdio() {
     let folder = Folder::new();
-    let mut server = StdioServer::start(&folder);
+    let mut server = start_stdio(&folder);
     let (prompts, _) = server.request("prompts/list", json!({}));
     assert_eq!(
         prompts["result"]["prompts"].as_array().map(Vec::len),

@@ -7,24 +7,22 @@
 //! right answer for its own session's data; afterwards the server is healthy,
 //! its memory has not run away, and `/metrics` counts exactly what was sent.
 
-mod common;
-mod support;
-mod worker_support;
+mod support {
+    pub mod client;
+    pub mod engine;
+    pub mod server;
+    pub mod workers;
+}
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use rmcp_server::config::HttpConfig;
-use rmcp_server::freeform::FreeFormR;
-use rmcp_server::http::{self, AppState};
-use rmcp_server::mcp::{McpServer, ServerOptions};
-use rmcp_server::metrics::Metrics;
-use rmcp_server::tools::catalog::Catalog;
-use rmcp_server::worker::Pool;
 use serde_json::{json, Value};
-use support::{answer_messages, sse_messages};
-use tokio::sync::oneshot;
+use support::client::{answer_messages, sse_messages};
+use support::engine;
+use support::server::{settings, TestServer};
+use support::workers;
 
 /// Concurrent MCP sessions, each its own tokio task and HTTP client.
 const SESSIONS: usize = 16;
@@ -53,63 +51,32 @@ const BOTH: &str = "application/json, text/event-stream";
 /// quick one the server would otherwise send as a plain JSON body.
 const STREAM_ONLY: &str = "text/event-stream";
 
-/// The soak server: catalog plus free-form R, no conformance fixtures.
+/// The soak server: the server as shipped (catalog plus free-form R, no
+/// conformance fixtures) with a small body limit.
 struct Server {
-    url: String,
-    base: String,
-    state: AppState,
-    free: Arc<FreeFormR>,
+    http: TestServer,
     /// Where the workers' private folders live; removed at the end.
     workers_dir: std::path::PathBuf,
-    shutdown: Option<oneshot::Sender<()>>,
 }
 
 impl Drop for Server {
     fn drop(&mut self) {
-        if let Some(sender) = self.shutdown.take() {
-            let _ = sender.send(());
-        }
-        self.free.shutdown();
+        self.http.begin_shutdown();
+        self.http.server.shutdown_workers();
         let _ = std::fs::remove_dir_all(&self.workers_dir);
     }
 }
 
 async fn start_server() -> Server {
-    let engine = common::engine();
-    let catalog = Arc::new(Catalog::new(engine.clone()).expect("catalog"));
-    let mut workers = worker_support::test_config("soak");
+    let mut workers = workers::test_config("soak");
     workers.max_workers = WORKER_SESSIONS + 2;
     let workers_dir = workers.base_dir.clone();
-    let pool = Pool::start(workers);
-    let free = FreeFormR::new(pool, catalog.clone(), Some(catalog.results()), None)
-        .expect("free-form provider");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let address = listener.local_addr().expect("address");
-    let mut config = HttpConfig::local(address);
-    config.max_body_bytes = MAX_BODY;
-    let mcp = McpServer::builder(ServerOptions::default())
-        .tools(catalog)
-        .tools(free.clone())
-        .build(Arc::new(Metrics::new().expect("metrics")));
-    let state = AppState::new(mcp, Some(engine), config);
-    let hook = Arc::clone(&free);
-    state
-        .sessions
-        .on_session_end(Arc::new(move |id: &str| hook.session_ended(id)));
-    let (sender, receiver) = oneshot::channel::<()>();
-    tokio::spawn(http::serve(listener, state.clone(), async move {
-        let _ = receiver.await;
-    }));
-    Server {
-        url: format!("http://{address}/mcp"),
-        base: format!("http://{address}"),
-        state,
-        free,
-        workers_dir,
-        shutdown: Some(sender),
-    }
+    let server = rmcp_server::server::Server::builder(settings(workers))
+        .engine(engine::engine())
+        .build()
+        .expect("server builds");
+    let http = TestServer::serve(server, |config| config.max_body_bytes = MAX_BODY).await;
+    Server { http, workers_dir }
 }
 
 /// A fixture case of `tests/catalog/<tool>.json` whose name contains `name`.
@@ -759,7 +726,7 @@ impl Session {
         let Some(result) = self.free_form("Sys.sleep(30)", 1, tally).await else {
             return;
         };
-        let text = worker_support::text(&result);
+        let text = workers::text(&result);
         if result["isError"] != json!(true) || !text.contains("workspace is intact") {
             tally.fail(format!("free-form timeout answered {result}"));
         }
@@ -865,7 +832,7 @@ async fn sixteen_sessions_with_faults_stay_correct() {
     let mut total = Tally::default();
     let mut sessions = Vec::new();
     for number in 0..SESSIONS {
-        sessions.push(Session::open(&server.url, number, &mut total).await);
+        sessions.push(Session::open(&server.http.url, number, &mut total).await);
     }
     // Each worker session keeps its number in its own R workspace.
     for session in sessions.iter_mut().take(WORKER_SESSIONS) {
@@ -938,8 +905,8 @@ async fn sixteen_sessions_with_faults_stay_correct() {
     );
 
     // Wait until every call (including those whose client hung up) is done.
-    let state = server.state.clone();
-    support::eventually("every call to finish", || {
+    let state = server.http.state.clone();
+    support::client::eventually("every call to finish", || {
         state
             .sessions
             .all()
@@ -947,14 +914,14 @@ async fn sixteen_sessions_with_faults_stay_correct() {
             .all(|session| session.requests_in_flight() == 0)
     })
     .await;
-    let engine = common::engine();
-    support::eventually("R to be idle", || {
+    let engine = engine::engine();
+    support::client::eventually("R to be idle", || {
         let health = engine.health();
         health.jobs_queued == 0 && health.running_for_ms.is_none()
     })
     .await;
     let http = reqwest::Client::new();
-    let metrics_url = format!("{}/metrics", server.base);
+    let metrics_url = format!("{}/metrics", server.http.base);
     let deadline = Instant::now() + Duration::from_secs(20);
     let expected_calls = total.rpc_results + total.rpc_errors;
     let text = loop {
@@ -1079,14 +1046,14 @@ async fn sixteen_sessions_with_faults_stay_correct() {
 
     // Still healthy, and a new client gets the right answer.
     let health = http
-        .get(format!("{}/health", server.base))
+        .get(format!("{}/health", server.http.base))
         .send()
         .await
         .expect("health");
     assert_eq!(health.status(), 200);
     let health: Value = health.json().await.expect("json");
     assert_eq!(health["status"], "healthy");
-    let mut fresh = Session::open(&server.url, SESSIONS, &mut Tally::default()).await;
+    let mut fresh = Session::open(&server.http.url, SESSIONS, &mut Tally::default()).await;
     let mut tally = Tally::default();
     let expect = Expect::Fixture(fixtures.mtcars_lm.clone());
     fresh

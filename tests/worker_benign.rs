@@ -3,13 +3,17 @@
 //! options(digits = ), as.formula(paste(...)), dplyr pipelines, ggplot2 and
 //! base plots returned as PNG images, a `data` table and `packages`.
 
-mod common;
-mod support;
-mod worker_support;
+mod support {
+    pub mod client;
+    pub mod engine;
+    pub mod server;
+    pub mod workers;
+}
 
 use base64::Engine as _;
 use serde_json::{json, Value};
-use worker_support::{call, client, run_r, start, test_config, value};
+use support::workers;
+use support::workers::{call, client, run_r, start, test_config, value};
 
 /// Ordinary code, and what its `result` must be.
 fn corpus() -> Vec<(&'static str, Value)> {
@@ -236,7 +240,7 @@ async fn packages_need_approval() {
     .await;
     assert_eq!(value(&attached), json!(true), "{attached}");
     // Other sessions still need their own approval.
-    let other = worker_support::client(&harness).await;
+    let other = workers::client(&harness).await;
     let refused = run_r(&other, "library(withr)").await;
     assert_eq!(
         refused["structuredContent"]["success"],

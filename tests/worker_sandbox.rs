@@ -9,9 +9,12 @@
 //! session unaffected. The corpus runs twice: with the guard (what clients
 //! get) and with the guard off, so the sandbox alone is shown to hold.
 
-mod common;
-mod support;
-mod worker_support;
+mod support {
+    pub mod client;
+    pub mod engine;
+    pub mod server;
+    pub mod workers;
+}
 
 use std::io::ErrorKind;
 use std::net::TcpListener;
@@ -19,7 +22,8 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
-use worker_support::{call, client, start, test_config, value};
+use support::workers;
+use support::workers::{call, client, start, test_config, value};
 
 /// A secret in the server's environment that no worker may see.
 const SECRET: &str = "rmcp-test-secret-5f0c2a9e7d1b";
@@ -202,7 +206,12 @@ impl Scene {
     }
 }
 
-async fn run_corpus(name: &str, guard: bool) {
+/// Runs the corpus against a fresh server, checks that no attack got
+/// through and the server and a bystander session are intact, and returns
+/// how many attacks were refused with a message before any R ran (the
+/// guard's "Security validation failed", or the package allowlist's
+/// `approval_required`).
+async fn run_corpus(name: &str, guard: bool) -> usize {
     plant_secret();
     let scene = Scene::new(name);
     let mut config = test_config(name);
@@ -211,7 +220,7 @@ async fn run_corpus(name: &str, guard: bool) {
     let harness = start(config).await;
     // Another session with a live workspace, which must survive everything.
     let bystander = client(&harness).await;
-    let kept = worker_support::run_r(&bystander, "precious <- 1:3; result <- sum(precious)").await;
+    let kept = workers::run_r(&bystander, "precious <- 1:3; result <- sum(precious)").await;
     assert_eq!(value(&kept), json!(6));
     let bystander_dir = harness
         .free
@@ -237,7 +246,7 @@ async fn run_corpus(name: &str, guard: bool) {
             let shown = reply["structuredContent"]["error"]
                 .as_str()
                 .map(str::to_string)
-                .unwrap_or_else(|| worker_support::text(&reply));
+                .unwrap_or_else(|| workers::text(&reply));
             eprintln!(
                 "[{name}] {attack}: {}",
                 shown
@@ -254,17 +263,17 @@ async fn run_corpus(name: &str, guard: bool) {
         }
     }
     eprintln!(
-        "{} attacks ({refused} refused by the guard) in {:?}, guard {}",
+        "{} attacks ({refused} refused before running) in {:?}, guard {}",
         corpus().len(),
         started.elapsed(),
         if guard { "on" } else { "off" }
     );
     assert!(corpus().len() >= 40);
     // The attacker's session still works (on a new worker where needed).
-    let after = worker_support::run_r(&attacker, "result <- 40 + 2").await;
+    let after = workers::run_r(&attacker, "result <- 40 + 2").await;
     assert_eq!(value(&after), json!(42));
     // The bystander's workspace is intact and the server healthy.
-    let kept = worker_support::run_r(&bystander, "result <- sum(precious)").await;
+    let kept = workers::run_r(&bystander, "result <- sum(precious)").await;
     assert_eq!(value(&kept), json!(6), "{kept}");
     let health: Value = reqwest::get(format!("{}/health", harness.server.base))
         .await
@@ -274,23 +283,45 @@ async fn run_corpus(name: &str, guard: bool) {
         .expect("json");
     assert_eq!(health["status"], json!("healthy"));
     let _ = std::fs::remove_dir_all(&scene.dir);
+    refused
 }
+
+/// Attacks of the corpus the guard refuses with a message. The guard is a
+/// walk over the parse tree, so the count is exact: any change to the guard
+/// or the corpus that moves it must update it here, and an attack that
+/// stops being refused fails the test even though the sandbox still stops
+/// it. (The rest are stopped by the sandbox: reads and writes outside the
+/// worker's folder, `fork`, sockets, memory and time limits.)
+const REFUSED_BY_THE_GUARD: usize = 38;
+
+/// Attacks refused with the guard off: the package allowlist, which is not
+/// part of the guard, still refuses `library(callr)` and
+/// `requireNamespace("processx")`.
+const REFUSED_WITHOUT_THE_GUARD: usize = 2;
 
 /// What clients get: the guard refuses most attacks with a message, and
 /// the sandbox stops the rest.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_corpus_is_stopped_with_the_guard() {
-    tokio::time::timeout(Duration::from_secs(120), run_corpus("guarded", true))
+    let refused = tokio::time::timeout(Duration::from_secs(120), run_corpus("guarded", true))
         .await
         .expect("the corpus finishes in time");
+    assert_eq!(
+        refused, REFUSED_BY_THE_GUARD,
+        "attacks refused by the guard (RMCP_SHOW_ATTACKS=1 shows each answer)"
+    );
 }
 
 /// With the guard off, the sandbox alone stops every attack.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_corpus_is_stopped_by_the_sandbox_alone() {
-    tokio::time::timeout(Duration::from_secs(120), run_corpus("unguarded", false))
+    let refused = tokio::time::timeout(Duration::from_secs(120), run_corpus("unguarded", false))
         .await
         .expect("the corpus finishes in time");
+    assert_eq!(
+        refused, REFUSED_WITHOUT_THE_GUARD,
+        "attacks refused with the guard off"
+    );
 }
 
 /// A worker's environment holds none of the server's secrets, and the
@@ -300,7 +331,7 @@ async fn secrets_are_scrubbed_and_refusals_name_the_call() {
     plant_secret();
     let harness = start(test_config("secrets")).await;
     let client = client(&harness).await;
-    let env = worker_support::run_r(&client, "result <- as.list(Sys.getenv())").await;
+    let env = workers::run_r(&client, "result <- as.list(Sys.getenv())").await;
     let names: Vec<String> = value(&env)
         .as_object()
         .map(|env| env.keys().cloned().collect())
@@ -315,7 +346,7 @@ async fn secrets_are_scrubbed_and_refusals_name_the_call() {
         assert!(!names.iter().any(|n| n == name), "{name} reached a worker");
     }
     assert!(!env.to_string().contains(SECRET));
-    let refused = worker_support::run_r(&client, "Sys.setenv(A = 1)").await;
+    let refused = workers::run_r(&client, "Sys.setenv(A = 1)").await;
     let error = refused["structuredContent"]["error"].as_str().unwrap_or("");
     assert!(error.contains("Sys.setenv()"), "{refused}");
     let health: Value = reqwest::get(format!("{}/health", harness.server.base))
@@ -495,7 +526,7 @@ fn the_guard_shortcut_gives_the_full_walks_verdicts() {
         names: Vec::new(),
     };
     codes.extend((0..3000).map(|_| snippets.snippet()));
-    let reply = common::run(
+    let reply = support::engine::run(
         rmcp_server::r::Job::call(
             "rmcp_guard_verdicts",
             json!({"codes": codes, "allowed": ["stats", "utils", "dplyr"]}),

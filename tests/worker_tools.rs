@@ -3,13 +3,16 @@
 //! them with the introspection tools, calls catalog tools back from R, and
 //! never sees another session's workspace.
 
-mod common;
-mod support;
-mod worker_support;
+mod support {
+    pub mod client;
+    pub mod engine;
+    pub mod server;
+    pub mod workers;
+}
 
 use rmcp_server::worker::WorkerConfig;
 use serde_json::json;
-use worker_support::{call, client, run_r, start, test_config, text, value};
+use support::workers::{call, client, run_r, start, start_with, test_config, text, value};
 
 /// An assistant stores a model in one call and uses it in the next: the
 /// workspace lives as long as the MCP session.
@@ -224,7 +227,7 @@ fn object_names(listed: &serde_json::Value) -> Vec<&str> {
 }
 
 /// `execute_r_analysis` of `code` with a 1 s time limit.
-async fn execute(client: &support::Client, code: &str) -> serde_json::Value {
+async fn execute(client: &support::client::Client, code: &str) -> serde_json::Value {
     call(
         client,
         "execute_r_analysis",
@@ -257,7 +260,7 @@ async fn ending_the_session_frees_its_worker() {
         .await
         .expect("delete");
     assert!(response.status().is_success(), "{}", response.status());
-    support::eventually("the worker exits", || {
+    support::client::eventually("the worker exits", || {
         !std::path::Path::new(&format!("/proc/{pid}")).exists() && !dir.exists()
     })
     .await;
@@ -272,7 +275,7 @@ async fn idle_workers_are_freed() {
     let harness = start(config).await;
     let client = client(&harness).await;
     value(&run_r(&client, "old <- 1; result <- 1").await);
-    support::eventually("the idle worker is freed", || {
+    support::client::eventually("the idle worker is freed", || {
         harness.free.sessions().live_workers() == 0
     })
     .await;
@@ -286,9 +289,10 @@ async fn idle_workers_are_freed() {
 async fn schemas_match_the_reference() {
     use rmcp_server::tools::ToolProvider;
     let harness = start(test_config("schemas")).await;
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/spec/tools.json");
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/reference/tools.json");
     let reference: Vec<serde_json::Value> =
-        serde_json::from_str(&std::fs::read_to_string(path).expect("tools.json")).expect("json");
+        serde_json::from_str(&std::fs::read_to_string(path).expect("tests/reference/tools.json"))
+            .expect("json");
     let tools = harness.free.tools();
     assert_eq!(tools.len(), 12);
     for tool in tools {
@@ -304,4 +308,78 @@ async fn schemas_match_the_reference() {
         );
         assert!(tool.description.as_deref().unwrap_or("").len() > 40);
     }
+}
+
+/// An analyst approves writes to one folder for their session: that
+/// session's R and the file tools may then write there, while another
+/// session's may not (the server as shipped, where the file sandbox and the
+/// workers share the roots and the grant).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_granted_folder_is_writable_by_its_session_only() {
+    let root = std::env::temp_dir().join(format!("rmcp-test-grants-{}", std::process::id()));
+    let granted = root.join("granted");
+    std::fs::create_dir_all(&granted).expect("folder");
+    let mut settings = support::server::settings(test_config("grants"));
+    settings.vfs.read_roots = vec![root.clone()];
+    let harness = start_with(settings).await;
+    let owner = client(&harness).await;
+    let other = client(&harness).await;
+    let write = |name: &str| {
+        format!(
+            "writeLines('x', '{}'); result <- TRUE",
+            granted.join(name).display()
+        )
+    };
+
+    let early = run_r(&owner, &write("early.txt")).await;
+    assert_eq!(
+        early["structuredContent"]["success"],
+        json!(false),
+        "{early}"
+    );
+    let approved = call(
+        &owner,
+        "approve_operation",
+        json!({"operation_type": "file_operations", "specific_operation": "write",
+               "directory": granted.to_string_lossy()}),
+    )
+    .await;
+    assert_eq!(
+        approved["structuredContent"]["success"],
+        json!(true),
+        "{approved}"
+    );
+    let from_r = run_r(&owner, &write("from-r.txt")).await;
+    assert_eq!(value(&from_r), json!(true));
+    let from_tool = call(
+        &owner,
+        "write_csv",
+        json!({"data": {"x": [1, 2]}, "file_path": "granted/a.csv"}),
+    )
+    .await;
+    assert_eq!(from_tool["isError"], json!(false), "{from_tool}");
+
+    let refused = run_r(&other, &write("other.txt")).await;
+    assert_eq!(
+        refused["structuredContent"]["success"],
+        json!(false),
+        "{refused}"
+    );
+    let refused_tool = call(
+        &other,
+        "write_csv",
+        json!({"data": {"x": [1]}, "file_path": "granted/b.csv"}),
+    )
+    .await;
+    assert_eq!(refused_tool["isError"], json!(true), "{refused_tool}");
+
+    let mut written: Vec<String> = std::fs::read_dir(&granted)
+        .expect("granted folder")
+        .filter_map(|entry| entry.ok())
+        .map(|entry| entry.file_name().to_string_lossy().into_owned())
+        .collect();
+    written.sort();
+    assert_eq!(written, ["a.csv", "from-r.txt"]);
+    drop(harness);
+    let _ = std::fs::remove_dir_all(&root);
 }

@@ -8,7 +8,7 @@
 #   Rscript tests/r/check_fixtures.R            # the 17 statistics tools
 #   Rscript tests/r/check_fixtures.R t_test ... # just these tools
 # Environment: RMCP_TOOLS_JSON (path of tools.json; default
-# <root>/shared/spec/tools.json or <root>/../shared/spec/tools.json).
+# tests/reference/tools.json, the reference's schemas).
 #
 # Fixture semantics:
 # * "expect": {json pointer (RFC 6901): value}; numbers compare within
@@ -126,8 +126,7 @@ compare <- function(actual, expected, tol, where = "") {
 # ---- run --------------------------------------------------------------------------
 schema_path <- Sys.getenv("RMCP_TOOLS_JSON", "")
 if (!nzchar(schema_path)) {
-  cands <- c(file.path(root, "shared", "spec", "tools.json"), file.path(root, "..", "shared", "spec", "tools.json"))
-  schema_path <- cands[file.exists(cands)][1]
+  schema_path <- file.path(root, "tests", "reference", "tools.json")
 }
 results_for_schema <- list()
 failures <- character()

@@ -23,7 +23,7 @@
 #   Rscript tests/r/check_plot_ts_ml_fixtures.R histogram  # just these
 #   RMCP_TIMING=1 Rscript tests/r/check_plot_ts_ml_fixtures.R   # + timings
 # Environment: RMCP_TOOLS_JSON (path of tools.json; default
-# <root>/shared/spec/tools.json or <root>/../shared/spec/tools.json).
+# tests/reference/tools.json, the reference's schemas).
 # Exit status 1 when anything fails.
 argv <- commandArgs(trailingOnly = FALSE)
 here <- dirname(normalizePath(sub("^--file=", "", argv[grep("^--file=", argv)][1])))
@@ -42,11 +42,9 @@ env <- rmcp_load_r(root)
 
 schema_path <- Sys.getenv("RMCP_TOOLS_JSON", "")
 if (!nzchar(schema_path)) {
-  cands <- c(file.path(root, "shared", "spec", "tools.json"), file.path(root, "..", "shared", "spec", "tools.json"),
-             "/work/shared/spec/tools.json")
-  schema_path <- cands[file.exists(cands)][1]
+  schema_path <- file.path(root, "tests", "reference", "tools.json")
 }
-specs <- if (!is.na(schema_path)) jsonlite::fromJSON(schema_path, simplifyVector = FALSE) else list()
+specs <- if (file.exists(schema_path)) jsonlite::fromJSON(schema_path, simplifyVector = FALSE) else list()
 spec_names <- vapply(specs, function(s) s$name, "")
 # Arguments the engine turns into data.frames: those marked x-rmcp-table.
 table_args <- function(tool) {

@@ -1,5 +1,6 @@
-//! Shared set-up for the integration tests: one embedded R per test binary
-//! (R can start once per process), and helpers to run jobs on it.
+//! The test binary's R engine: one embedded R per test binary (R can start
+//! once per process), and helpers to run jobs on it. Declared by a test as
+//! `mod support { pub mod engine; }`; it needs no other helper module.
 
 #![allow(dead_code)]
 

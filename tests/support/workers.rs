@@ -1,7 +1,9 @@
-//! Set-up for the free-form R tests: a real server on 127.0.0.1:0 with the
-//! free-form tools over a pool of real sandboxed workers (the built `rmcp`
-//! binary in worker mode), callbacks answered by the in-process catalog,
-//! and helpers to call execute_r_analysis over real HTTP.
+//! Set-up for the free-form R tests: the server as shipped (catalog, file
+//! sandbox, prompts, resources) on 127.0.0.1:0, with the free-form tools over
+//! a pool of real sandboxed workers (the built `rmcp` binary in worker mode),
+//! callbacks answered by the in-process catalog, and helpers to call
+//! execute_r_analysis over real HTTP. Needs the `engine`, `server` and
+//! `client` helper modules beside it.
 
 #![allow(dead_code)]
 
@@ -10,12 +12,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use rmcp_server::freeform::FreeFormR;
-use rmcp_server::tools::catalog::Catalog;
-use rmcp_server::tools::ToolProvider;
-use rmcp_server::worker::{Pool, WorkerConfig};
+use rmcp_server::server::{Server, Settings};
+use rmcp_server::worker::WorkerConfig;
 use serde_json::{json, Value};
 
-use crate::support::{Client, TestServer};
+use super::client::Client;
+use super::server::{settings, TestServer};
 
 /// A server with the free-form tools, and what the tests look at.
 pub struct Harness {
@@ -23,12 +25,6 @@ pub struct Harness {
     pub free: Arc<FreeFormR>,
     /// Where this harness's worker folders live.
     pub base_dir: PathBuf,
-}
-
-impl Drop for Harness {
-    fn drop(&mut self) {
-        self.free.shutdown();
-    }
 }
 
 /// A worker configuration for tests: the built binary, small limits, a
@@ -49,25 +45,21 @@ pub fn test_config(name: &str) -> WorkerConfig {
     }
 }
 
-/// Starts the server with `config`.
+/// Starts the server as shipped with `config` for its workers (the server's
+/// drop stops them).
 pub async fn start(config: WorkerConfig) -> Harness {
-    let engine = crate::common::engine();
-    let catalog = Arc::new(Catalog::new(engine.clone()).expect("catalog"));
-    let base_dir = config.base_dir.clone();
-    let pool = Pool::start(config);
-    let free =
-        FreeFormR::new(pool, catalog.clone(), Some(catalog.results()), None).expect("provider");
-    let extra: Arc<dyn ToolProvider> = free.clone();
-    let server = TestServer::start(Some(engine), Some(extra), |_| {}).await;
-    let hook = Arc::clone(&free);
-    server
-        .state
-        .sessions
-        .on_session_end(Arc::new(move |id: &str| hook.session_ended(id)));
-    let health = Arc::clone(&free);
-    server
-        .state
-        .report_sandbox(Arc::new(move || health.health()));
+    start_with(settings(config)).await
+}
+
+/// Starts the server as `settings` describe (other file sandbox roots).
+pub async fn start_with(settings: Settings) -> Harness {
+    let base_dir = settings.workers.base_dir.clone();
+    let server = Server::builder(settings)
+        .engine(super::engine::engine())
+        .build()
+        .expect("server builds");
+    let free = server.free_form.clone().expect("free-form R is built");
+    let server = TestServer::serve(server, |_| {}).await;
     Harness {
         server,
         free,

@@ -1,6 +1,7 @@
-//! Helpers for the MCP integration tests: the real HTTP server on
-//! 127.0.0.1:0 in this process, and a small MCP client over real HTTP
-//! (reqwest) that reads JSON and SSE replies.
+//! A small MCP client over real HTTP (reqwest) that reads JSON and SSE
+//! replies, and helpers to read event streams and wait for events under a
+//! deadline. It needs no other helper module; `server` starts what it talks
+//! to.
 
 #![allow(dead_code)]
 
@@ -8,75 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures::StreamExt;
-use rmcp_server::config::HttpConfig;
-use rmcp_server::http::{self, AppState};
-use rmcp_server::mcp::fixtures::Fixtures;
-use rmcp_server::mcp::{McpServer, ServerOptions};
-use rmcp_server::metrics::Metrics;
-use rmcp_server::r::RHandle;
-use rmcp_server::tools::ToolProvider;
 use serde_json::{json, Value};
-use tokio::sync::oneshot;
-
-/// A running server.
-pub struct TestServer {
-    pub url: String,
-    pub base: String,
-    pub state: AppState,
-    shutdown: Option<oneshot::Sender<()>>,
-    pub task: Option<tokio::task::JoinHandle<()>>,
-}
-
-impl TestServer {
-    /// Starts the fixtures server (plus `extra` tools) with `configure`
-    /// applied to a loopback config.
-    pub async fn start(
-        engine: Option<RHandle>,
-        extra: Option<Arc<dyn ToolProvider>>,
-        configure: impl FnOnce(&mut HttpConfig),
-    ) -> TestServer {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let address = listener.local_addr().expect("address");
-        let mut config = HttpConfig::local(address);
-        configure(&mut config);
-        let fixtures = Fixtures::new();
-        let mut builder = McpServer::builder(ServerOptions::default())
-            .tools(fixtures.clone())
-            .prompts(fixtures.clone())
-            .resources(fixtures);
-        if let Some(extra) = extra {
-            builder = builder.tools(extra);
-        }
-        let mcp = builder.build(Arc::new(Metrics::new().expect("metrics")));
-        let state = AppState::new(mcp, engine, config);
-        let (sender, receiver) = oneshot::channel::<()>();
-        let task = tokio::spawn(http::serve(listener, state.clone(), async move {
-            let _ = receiver.await;
-        }));
-        TestServer {
-            url: format!("http://{address}/mcp"),
-            base: format!("http://{address}"),
-            state,
-            shutdown: Some(sender),
-            task: Some(task),
-        }
-    }
-
-    /// Signals shutdown (like SIGTERM).
-    pub fn begin_shutdown(&mut self) {
-        if let Some(sender) = self.shutdown.take() {
-            let _ = sender.send(());
-        }
-    }
-}
-
-impl Drop for TestServer {
-    fn drop(&mut self) {
-        self.begin_shutdown();
-    }
-}
 
 /// An MCP client over real HTTP.
 #[derive(Clone)]
