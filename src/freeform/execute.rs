@@ -16,7 +16,7 @@ use serde_json::{json, Map, Value};
 
 use super::flexible::{state_packages, valid_package_name};
 use super::shared::{error, flag, success, text_arg, Handler, Shared};
-use crate::tools::result_store;
+use crate::tools::result;
 use crate::tools::CallContext;
 use crate::worker::protocol::{FailureKind, Op, Outcome};
 use crate::worker::WorkerError;
@@ -286,26 +286,7 @@ impl Shared {
                 text.push_str(&format!("- {warning}\n"));
             }
         }
-        let mut link = None;
-        if let Some(store) = &self.results {
-            if let Some(json) = result_store::oversized(&structured) {
-                let bytes = json.len();
-                let uri = store.put(json);
-                text.push_str(&format!("\nThe full result ({bytes} bytes) is at `{uri}` (read it as a resource); `structuredContent` shows the first items of each list."));
-                link = result_store::link(&uri, TOOL, bytes);
-                structured = result_store::preview(&structured);
-            }
-        }
-        let mut content = vec![ContentBlock::text(text)];
-        if let Some(data) = image {
-            content.push(ContentBlock::image(data, "image/png"));
-        }
-        if let Some(resource) = link {
-            content.push(ContentBlock::ResourceLink(resource));
-        }
-        let mut result = CallToolResult::success(content);
-        result.structured_content = Some(structured);
-        result
+        result::success(TOOL, text, image, structured, self.results.as_deref())
     }
 }
 

@@ -35,7 +35,7 @@ pub mod catalog;
 mod prepare;
 pub mod prompts;
 pub mod resources;
-mod result;
+pub(crate) mod result;
 pub mod result_store;
 mod spec;
 pub mod validate;

@@ -66,8 +66,21 @@ pub(crate) fn shape_reply(
     if let Some(shape) = output_shape {
         shape.conform(&mut structured);
     }
+    success(tool, text, image, structured, Some(store))
+}
+
+/// The MCP result of a tool that succeeded: `text`, the PNG `image` if any,
+/// and `structured` as `structuredContent`. A result too large to inline
+/// goes to `store` and comes back as a preview plus a `resource_link`.
+pub(crate) fn success(
+    tool: &str,
+    mut text: String,
+    image: Option<String>,
+    mut structured: Value,
+    store: Option<&ResultStore>,
+) -> CallToolResult {
     let mut link = None;
-    if let Some(json) = result_store::oversized(&structured) {
+    if let Some((store, json)) = store.zip(result_store::oversized(&structured)) {
         let bytes = json.len();
         let uri = store.put(json);
         text.push_str(&format!(
