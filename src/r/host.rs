@@ -68,7 +68,7 @@ pub(crate) fn install(token: &RToken, handler: Option<HostHandler>) {
             numArgs: 0,
         },
     ];
-    let _ = token.run_toplevel(|| {
+    let _ = token.run_toplevel(|_| {
         // SAFETY: on the R thread; R copies the routine table.
         unsafe {
             let info = R_getEmbeddingDllInfo();

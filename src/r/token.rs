@@ -16,25 +16,32 @@
 //!   that C frame instead of unwinding through Rust, and a Rust panic is
 //!   caught before it reaches C. Code run there must not rely on
 //!   destructors running if R jumps: it may only leak memory, never leave
-//!   shared state half-updated.
+//!   shared state half-updated. The closure gets a token of its own, whose
+//!   objects cannot leave the closure (as PyO3's `Python::with_gil`): a
+//!   job's R objects end with the job. Objects kept longer (the engine's
+//!   environments, preserved) are made with the R thread's token.
 //!
-//! How a [`ProtectScope`] stays balanced when R jumps: R's contexts record
-//! the protect stack's height when they begin, and a longjmp to one puts the
-//! height back (`R_ToplevelExec` is one such context, and so is every
-//! `R_tryEval`). A jump abandons the Rust frames it crosses without running
-//! their destructors, so the scopes created inside the jumped-over code never
-//! unprotect anything: R already dropped their protections, and nothing is
-//! unprotected twice. A scope that lives *outside* the context that jumps
-//! keeps its count right as long as it protected nothing inside that
-//! context: R resets the stack to the height it had at the context's start,
-//! which still holds everything the outer scope protected before. So a scope
-//! only protects at the top-level depth it was made at: each scope records
-//! the nesting depth of [`RToken::run_toplevel`] it was created at, and
-//! [`ProtectScope::protect`] panics (caught by the enclosing trampoline) if
-//! called at another. R's own contexts (`R_tryEval` and R's evaluator) are
-//! entered only through R calls, never with a live Rust scope inside them,
-//! except from `.Call` routines, which make their own scopes. A Rust panic
-//! unwinds normally: every scope's `Drop` runs, innermost first.
+//! How a [`ProtectScope`] stays balanced when R jumps. Every R context (the
+//! one `run_toplevel` opens, each `R_tryEval`, R's evaluator's own) records
+//! the protect stack's height when it begins, and a longjmp to it puts that
+//! height back. The jump abandons the Rust frames it crosses without running
+//! their destructors. So:
+//! - a scope made inside the code R jumps out of never runs its `Drop`: R
+//!   has already dropped its protections, and nothing is unprotected twice
+//!   (the scopes of `.Call` routines, which R's evaluator calls, are such);
+//! - a scope made outside the context R jumps to still has all its
+//!   protections on the stack (it made them before the context began), and
+//!   its `Drop` unprotects exactly those.
+//!
+//! The one unbalanced pattern is a scope protecting *inside* a context
+//! deeper than the one it was made in: a jump would drop that protection
+//! while the scope still counts it. [`ProtectScope::protect`] refuses it:
+//! each scope records the [`RToken::run_toplevel`] depth it was made at,
+//! and panics (a panic the enclosing trampoline catches) at any other. Rust
+//! code enters R's own contexts (`R_tryEval`) only through calls that
+//! return, so no Rust scope protects inside those. A Rust panic unwinds
+//! normally: every scope's `Drop` runs, innermost first. The engine's tests
+//! (`runtime/tests.rs`) check all of this against R's protect stack.
 
 use std::any::Any;
 use std::cell::Cell;
@@ -110,23 +117,28 @@ impl RToken {
     }
 
     /// Runs `body` as an R top-level context, so that neither an R longjmp
-    /// nor a Rust panic crosses the other language's frames.
+    /// nor a Rust panic crosses the other language's frames. `body` gets a
+    /// token whose objects cannot outlive it.
     pub(crate) fn run_toplevel<T, F>(&self, body: F) -> Result<T, Escape>
     where
-        F: FnOnce() -> T,
+        F: FnOnce(&RToken) -> T,
     {
         struct Frame<F, T> {
             body: Option<F>,
             result: Option<std::thread::Result<T>>,
         }
 
-        unsafe extern "C" fn trampoline<F: FnOnce() -> T, T>(data: *mut c_void) {
+        unsafe extern "C" fn trampoline<F: FnOnce(&RToken) -> T, T>(data: *mut c_void) {
             // SAFETY: `data` is the `Frame` that `run_toplevel` passed to
             // R_ToplevelExec below; it outlives this call and nothing else
             // accesses it meanwhile.
             let frame = unsafe { &mut *data.cast::<Frame<F, T>>() };
             if let Some(body) = frame.body.take() {
-                frame.result = Some(catch_unwind(AssertUnwindSafe(body)));
+                // On the R thread (`run_toplevel` holds a token).
+                let token = RToken {
+                    _not_send: PhantomData,
+                };
+                frame.result = Some(catch_unwind(AssertUnwindSafe(|| body(&token))));
             }
         }
 

@@ -13,7 +13,7 @@ use libR_sys::*;
 
 use super::super::control::{AbortReason, Outcome};
 use super::super::interrupt::clear_interrupt;
-use super::super::token::{ProtectScope, Sexp};
+use super::super::token::{ProtectScope, RToken, Sexp};
 use super::super::{convert, EnvSpec, Envelope, Job, Message, Reply, Task};
 use super::console::{start_capture, take_console};
 use super::{
@@ -172,11 +172,10 @@ impl<'t> Engine<'t> {
                 "R code contains a NUL character".into(),
             ));
         }
-        let token = self.token;
         let workspace = match env {
             EnvSpec::Fresh => None,
             EnvSpec::Named(name) => match self.workspaces.get_or_create(
-                token,
+                self.token,
                 name,
                 self.catalog,
                 self.config.max_environments,
@@ -186,7 +185,7 @@ impl<'t> Engine<'t> {
             },
         };
         let (symbol, catalog) = (self.symbols.eval, self.catalog);
-        self.invoke(true, |scope| {
+        self.invoke(true, |token, scope| {
             // SAFETY: on the R thread inside `run_toplevel`; each new object
             // is protected in `scope` until the call holds it.
             unsafe {
@@ -210,9 +209,8 @@ impl<'t> Engine<'t> {
         tables: &[String],
         seed: Option<i32>,
     ) -> Evaluated {
-        let token = self.token;
         let symbol = self.symbols.call;
-        self.invoke(false, |scope| {
+        self.invoke(false, |token, scope| {
             let args = convert::to_r(token, args, tables)
                 .map_err(|error| EngineError::InvalidInput(error.0))?;
             let args = scope.protect(args);
@@ -232,9 +230,8 @@ impl<'t> Engine<'t> {
                 serde_json::json!({"objects": [], "total_bytes": 0, "exists": false}),
             );
         };
-        let token = self.token;
         let (symbol, catalog, budget) = (self.symbols.env_info, self.catalog, self.value_budget());
-        let outcome = token.run_toplevel(|| {
+        let outcome = self.token.run_toplevel(|token| {
             let mut scope = ProtectScope::new(token);
             // SAFETY: on the R thread inside `run_toplevel`; a two-element
             // call of a symbol and a preserved environment.
@@ -249,25 +246,26 @@ impl<'t> Engine<'t> {
         match outcome {
             Ok(Ok(value)) => Evaluated::value(value),
             Ok(Err(message)) => Evaluated::Failed(EngineError::Internal(message)),
-            Err(escape) => Evaluated::Failed(escape_error(token, escape)),
+            Err(escape) => Evaluated::Failed(escape_error(self.token, escape)),
         }
     }
 
     /// Builds a call to one of `engine.R`'s entry points (`build`, which
     /// protects what it makes in the scope it is given), evaluates it, reads
     /// its fixed-layout result and restores state. `full` asks for the
-    /// complete state check afterwards (see `restore_state`).
+    /// complete state check afterwards (see `restore_state`). The job's R
+    /// objects are bound to the token `run_toplevel` gives: none outlives
+    /// the job.
     fn invoke(
         &mut self,
         full: bool,
-        build: impl FnOnce(&mut ProtectScope<'t>) -> Result<Sexp<'t>, EngineError>,
+        build: impl for<'r> FnOnce(&'r RToken, &mut ProtectScope<'r>) -> Result<Sexp<'r>, EngineError>,
     ) -> Evaluated {
-        let token = self.token;
         let (catalog, budget) = (self.catalog, self.value_budget());
-        let outcome = token.run_toplevel(|| {
+        let outcome = self.token.run_toplevel(|token| {
             let mut scope = ProtectScope::new(token);
             let saved_seed = scope.protect(self.saved_seed());
-            let call = match build(&mut scope) {
+            let call = match build(token, &mut scope) {
                 Ok(call) => scope.protect(call),
                 Err(error) => return Evaluated::Failed(error),
             };
@@ -287,7 +285,7 @@ impl<'t> Engine<'t> {
             self.restore_state(saved_seed, full);
             evaluated
         });
-        outcome.unwrap_or_else(|escape| Evaluated::Failed(escape_error(token, escape)))
+        outcome.unwrap_or_else(|escape| Evaluated::Failed(escape_error(self.token, escape)))
     }
 }
 

@@ -103,12 +103,12 @@ impl<'t> Engine<'t> {
     /// After a job: puts the RNG state back, and has R restore everything
     /// else when a cheap check sees a change. Inside
     /// [`RToken::run_toplevel`]; `saved_seed` is [`Engine::saved_seed`]'s,
-    /// kept protected.
+    /// kept protected by the job.
     ///
     /// `full` also counts global variables (a few microseconds): needed
     /// after evaluating code, not after the R side's own functions, which
     /// never assign globals.
-    pub(super) fn restore_state(&mut self, saved_seed: Sexp<'t>, full: bool) {
+    pub(super) fn restore_state(&mut self, saved_seed: Sexp<'_>, full: bool) {
         let token = self.token;
         let seed_symbol = self.symbols.random_seed.raw();
         // SAFETY: on the R thread (token); puts back or removes one binding

@@ -166,9 +166,10 @@ impl<'t> Engine<'t> {
         control: Arc<Control>,
     ) -> Result<Self, EngineError> {
         let catalog = token
-            .run_toplevel(|| {
+            .run_toplevel(|_| {
                 // SAFETY: on the R thread inside `run_toplevel`; the
-                // environment is preserved for the life of the thread.
+                // environment is preserved for the life of the thread (so
+                // it is bound to the thread's token).
                 unsafe {
                     let env = R_NewEnv(R_GlobalEnv, 1, 64);
                     R_PreserveObject(env);
@@ -181,9 +182,9 @@ impl<'t> Engine<'t> {
                 .map_err(|message| EngineError::Startup(format!("loading r/{path}: {message}")))?;
         }
         let symbols = token
-            .run_toplevel(|| {
+            .run_toplevel(|_| {
                 // SAFETY: on the R thread inside `run_toplevel`; symbols are
-                // never collected.
+                // never collected (so they are bound to the thread's token).
                 unsafe {
                     R_LockEnvironment(catalog.raw(), Rboolean::TRUE);
                     let symbol = |name: &std::ffi::CStr| token.sexp(Rf_install(name.as_ptr()));
@@ -199,7 +200,7 @@ impl<'t> Engine<'t> {
             })
             .map_err(|_| EngineError::Startup("cannot lock the R environment".into()))?;
         let state = token
-            .run_toplevel(|| JobState::find(token, catalog))
+            .run_toplevel(|_| JobState::find(token, catalog))
             .map_err(|_| {
                 EngineError::Startup("cannot find the engine's state environment".into())
             })??;
@@ -236,7 +237,7 @@ impl<'t> Engine<'t> {
             log::error!("could not record R's baseline state: {message}");
         }
         let token = self.token;
-        if token.run_toplevel(|| self.record_baseline()).is_err() {
+        if token.run_toplevel(|_| self.record_baseline()).is_err() {
             log::error!(
                 "could not record R's baseline state; jobs' changes to options will not be undone"
             );
@@ -248,7 +249,7 @@ impl<'t> Engine<'t> {
     fn close(&mut self) {
         let token = self.token;
         self.workspaces.clear(token);
-        let _ = token.run_toplevel(|| {
+        let _ = token.run_toplevel(|_| {
             // SAFETY: on the R thread inside `run_toplevel`, after the last
             // job.
             unsafe {
@@ -295,7 +296,7 @@ fn evaluate_source(token: &RToken, env: Sexp<'_>, source: &str) -> Result<(), St
     if source.contains('\0') {
         return Err("source contains a NUL character".into());
     }
-    let outcome = token.run_toplevel(|| {
+    let outcome = token.run_toplevel(|token| {
         let mut scope = ProtectScope::new(token);
         let exprs = parse(token, &mut scope, source)?;
         for index in 0..length(token, exprs) {
@@ -311,7 +312,7 @@ fn evaluate_source(token: &RToken, env: Sexp<'_>, source: &str) -> Result<(), St
 
 /// Evaluates an expression that yields one string, at start-up.
 fn evaluate_string(token: &RToken, env: Sexp<'_>, code: &str) -> Result<String, String> {
-    let outcome = token.run_toplevel(|| {
+    let outcome = token.run_toplevel(|token| {
         let mut scope = ProtectScope::new(token);
         let exprs = parse(token, &mut scope, code)?;
         if length(token, exprs) != 1 {

@@ -62,7 +62,7 @@ fn a_scope_unprotects_what_it_protected_however_its_block_ends() {
     let heights = on_r_thread(|token| {
         let before = protect_stack_height(token);
         // R_ToplevelExec protects a few objects of its own.
-        let normal = token.run_toplevel(|| {
+        let normal = token.run_toplevel(|token| {
             let entry = protect_stack_height(token);
             let mut scope = ProtectScope::new(token);
             protect_three(token, &mut scope);
@@ -71,13 +71,13 @@ fn a_scope_unprotects_what_it_protected_however_its_block_ends() {
         let after_normal = protect_stack_height(token);
         // R drops the protections itself when it jumps to the context, and
         // the scope's Drop never runs: nothing is unprotected twice.
-        let r_error = token.run_toplevel(|| {
+        let r_error = token.run_toplevel(|token| {
             let mut scope = ProtectScope::new(token);
             protect_three(token, &mut scope);
             raise_r_error(token);
         });
         let after_r_error = protect_stack_height(token);
-        let panicked = token.run_toplevel(|| {
+        let panicked = token.run_toplevel(|token| {
             let mut scope = ProtectScope::new(token);
             protect_three(token, &mut scope);
             panic!("a bug");
@@ -106,12 +106,12 @@ fn a_scope_unprotects_what_it_protected_however_its_block_ends() {
 fn an_outer_scope_survives_an_r_error_in_an_inner_context() {
     let (before, outer, after_inner, after) = on_r_thread(|token| {
         let before = protect_stack_height(token);
-        let inside = token.run_toplevel(|| {
+        let inside = token.run_toplevel(|token| {
             let entry = protect_stack_height(token);
             let mut outer = ProtectScope::new(token);
             protect_three(token, &mut outer);
             let outer_height = protect_stack_height(token) - entry;
-            let inner = token.run_toplevel(|| {
+            let inner = token.run_toplevel(|token| {
                 let mut inner = ProtectScope::new(token);
                 protect_three(token, &mut inner);
                 raise_r_error(token);
@@ -119,7 +119,7 @@ fn an_outer_scope_survives_an_r_error_in_an_inner_context() {
             assert!(matches!(inner, Err(Escape::Jumped)));
             // Protecting in the outer scope from inside an inner context is
             // refused: a jump there would drop it behind the scope's back.
-            let misuse = token.run_toplevel(|| protect_three(token, &mut outer));
+            let misuse = token.run_toplevel(|_| protect_three(token, &mut outer));
             assert!(matches!(misuse, Err(Escape::Panicked(_))), "{misuse:?}");
             (outer_height, protect_stack_height(token) - entry)
         });

@@ -53,9 +53,10 @@ impl<'t> Workspaces<'t> {
             )));
         }
         let env = token
-            .run_toplevel(|| {
+            .run_toplevel(|_| {
                 // SAFETY: on the R thread inside `run_toplevel`; the
-                // environment is preserved until `release` lets it go.
+                // environment is preserved until `release` lets it go (so
+                // it is bound to the thread's token).
                 unsafe {
                     let env = R_NewEnv(parent.raw(), 1, 29);
                     R_PreserveObject(env);
