@@ -28,8 +28,8 @@
 //! called by name.
 //!
 //! (Over 500 lines on purpose: this file is the engine's whole public API,
-//! types and their docs, and nothing else; the machinery is in the
-//! submodules.)
+//! its types with their docs and `RHandle`'s methods, which only queue and
+//! await jobs; the machinery is in the submodules.)
 
 #![allow(unsafe_code)] // the one module allowed it (Cargo.toml denies it elsewhere)
 
