@@ -184,20 +184,6 @@ fn main() {
             overhead
         );
     }
-    let formatting = runtime.block_on(number_formatting(&engine));
-    let _ = writeln!(
-        table,
-        "\n| formatting 4,000 numbers as `%.4g` (R thread) | p50 (µs) | per number (ns) |"
-    );
-    let _ = writeln!(table, "|---|---:|---:|");
-    for (label, time) in formatting {
-        let _ = writeln!(
-            table,
-            "| {label} | {:.1} | {:.0} |",
-            micros(time),
-            time.as_secs_f64() * 1e9 / FORMATTED as f64
-        );
-    }
     match rscript_spawn(&format!("invisible({lm})")) {
         Some(spawn) => {
             let lm_p50 = rows.get(1).map_or(Duration::ZERO, |row| row.1);
@@ -211,6 +197,20 @@ fn main() {
         None => {
             let _ = writeln!(table, "| `Rscript` spawn | not available | | | | |");
         }
+    }
+    let formatting = runtime.block_on(number_formatting(&engine));
+    let _ = writeln!(
+        table,
+        "\n| formatting 4,000 numbers as `%.4g` (R thread) | p50 (µs) | per number (ns) |"
+    );
+    let _ = writeln!(table, "|---|---:|---:|");
+    for (label, time) in formatting {
+        let _ = writeln!(
+            table,
+            "| {label} | {:.1} | {:.0} |",
+            micros(time),
+            time.as_secs_f64() * 1e9 / FORMATTED as f64
+        );
     }
     println!("\n{table}");
     let _ = std::fs::create_dir_all("benches/results");
