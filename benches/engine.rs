@@ -3,6 +3,9 @@
 //!
 //! Prints a markdown table and writes it to `benches/results/engine.md`.
 //! Target: channel + conversion overhead ≤ 50 µs p50 over R's own compute.
+//! A second table times the tools' number formatting (`rmcp_fmt`, C's
+//! `snprintf` per number in `src/r/format.rs`) against R's `sprintf` on a
+//! whole result table of 4,000 doubles of mixed magnitudes.
 
 use std::fmt::Write as _;
 use std::time::{Duration, Instant};
@@ -69,6 +72,27 @@ fn rscript_spawn(expr: &str) -> Option<Duration> {
     }
     times.sort();
     Some(times[times.len() / 2])
+}
+
+/// Numbers in the formatting case.
+const FORMATTED: usize = 4000;
+
+/// R's own time to format a result table's numbers, with `rmcp_fmt` and with
+/// `sprintf`: estimates, standard errors, t values, p values down to 1e-30,
+/// counts.
+async fn number_formatting(engine: &RHandle) -> Vec<(&'static str, Duration)> {
+    let setup = format!(
+        "set.seed(1); n <- {FORMATTED} / 5; \
+         x <- c(rnorm(n, 0, 50), runif(n, 0, 3), rnorm(n, 0, 5), runif(n)^8, round(runif(n, 0, 1e4), 1))"
+    );
+    let mut rows = Vec::new();
+    for (label, expr) in [
+        ("`rmcp_fmt(x, 4L)`", "rmcp_fmt(x, 4L)"),
+        ("`sprintf(\"%.4g\", x)`", "sprintf(\"%.4g\", x)"),
+    ] {
+        rows.push((label, r_compute(engine, &setup, expr).await));
+    }
+    rows
 }
 
 fn main() {
@@ -173,6 +197,20 @@ fn main() {
         None => {
             let _ = writeln!(table, "| `Rscript` spawn | not available | | | | |");
         }
+    }
+    let formatting = runtime.block_on(number_formatting(&engine));
+    let _ = writeln!(
+        table,
+        "\n| formatting 4,000 numbers as `%.4g` (R thread) | p50 (µs) | per number (ns) |"
+    );
+    let _ = writeln!(table, "|---|---:|---:|");
+    for (label, time) in formatting {
+        let _ = writeln!(
+            table,
+            "| {label} | {:.1} | {:.0} |",
+            micros(time),
+            time.as_secs_f64() * 1e9 / FORMATTED as f64
+        );
     }
     println!("\n{table}");
     let _ = std::fs::create_dir_all("benches/results");

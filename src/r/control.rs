@@ -137,7 +137,7 @@ impl Control {
             if running.abort.is_none() {
                 running.abort = Some(reason);
             }
-            super::runtime::request_interrupt();
+            super::interrupt::request_interrupt();
             self.wake.notify_all();
         } else if state.queued.contains(&id) {
             state.aborted_queued.insert(id, reason);
@@ -202,7 +202,7 @@ impl Control {
         state.shutting_down = true;
         if let Some(running) = state.running.as_mut() {
             running.abort.get_or_insert(AbortReason::Cancelled);
-            super::runtime::request_interrupt();
+            super::interrupt::request_interrupt();
         }
         self.wake.notify_all();
     }
@@ -266,12 +266,12 @@ fn watch(control: &Control) {
                 }
             }
             Some(running) if running.abort.is_some() => {
-                super::runtime::request_interrupt();
+                super::interrupt::request_interrupt();
                 REASSERT_INTERVAL
             }
             Some(running) if now >= running.deadline => {
                 running.abort = Some(AbortReason::Timeout);
-                super::runtime::request_interrupt();
+                super::interrupt::request_interrupt();
                 REASSERT_INTERVAL
             }
             Some(running) => (running.deadline - now).min(TICK),

@@ -1,4 +1,6 @@
 //! JSON ⇄ R values, done directly on R's memory (no jsonlite round trip).
+//! (Over 500 lines on purpose: both directions of the one mapping below
+//! live together, so a change to one side is made next to the other.)
 //!
 //! JSON → R:
 //! - `null` → `NULL` as a value or object member; inside an array → `NA`.
@@ -24,8 +26,11 @@
 //! - functions, environments, calls and other objects → a short
 //!   description string such as `"<environment>"`.
 //!
-//! Every function here runs inside [`RToken::protect`]; the only R calls
-//! that can fail (allocation) then jump back there.
+//! Every function here runs inside [`RToken::run_toplevel`]; the only R
+//! calls that can fail (allocation) then jump back there. Both directions
+//! take the [`RToken`] and hand over R objects as [`Sexp`]s bound to it;
+//! new vectors are kept from the garbage collector by [`ProtectScope`]s
+//! while their elements are allocated.
 
 use std::os::raw::{c_char, c_int};
 
@@ -34,7 +39,7 @@ use libR_sys::*;
 use serde_json::{Map, Number, Value};
 
 use super::ffi::TYPEOF;
-use super::token::RToken;
+use super::token::{ProtectScope, RToken, Sexp};
 
 /// Nesting deeper than this is refused on input and cut short on output.
 pub(crate) const MAX_DEPTH: usize = 100;
@@ -113,7 +118,11 @@ pub(crate) struct TableError(pub String);
 /// Converts `value` to R. Object members whose dotted path (e.g. `data`, or
 /// `args.data` for a member of a member) is listed in `tables` become data
 /// frames. The result is unprotected: protect it before the next allocation.
-pub(crate) fn to_r(_token: &RToken, value: &Value, tables: &[String]) -> Result<SEXP, TableError> {
+pub(crate) fn to_r<'r>(
+    token: &'r RToken,
+    value: &Value,
+    tables: &[String],
+) -> Result<Sexp<'r>, TableError> {
     for path in tables {
         let mut node = Some(value);
         for step in path.split('.') {
@@ -123,10 +132,10 @@ pub(crate) fn to_r(_token: &RToken, value: &Value, tables: &[String]) -> Result<
             check_table(path, table)?;
         }
     }
-    // SAFETY: on the R thread (token) inside `protect`; `check_input` ran
-    // (`RHandle::eval` checks every call before queueing it), so
-    // only allocation can fail, and that jumps to `protect`'s frame.
-    unsafe { Ok(value_to_r(value, "", tables)) }
+    // SAFETY: on the R thread (token) inside `run_toplevel`; `check_input`
+    // ran (`RHandle::eval` checks every call before queueing it), so only
+    // allocation can fail, and that jumps to `run_toplevel`'s frame.
+    unsafe { Ok(token.sexp(value_to_r(token, value, "", tables))) }
 }
 
 fn check_table(name: &str, table: &Value) -> Result<(), TableError> {
@@ -201,21 +210,21 @@ fn r_integer(number: &Number) -> Option<c_int> {
         .filter(|&i| i != c_int::MIN)
 }
 
-unsafe fn value_to_r(value: &Value, path: &str, tables: &[String]) -> SEXP {
+unsafe fn value_to_r(token: &RToken, value: &Value, path: &str, tables: &[String]) -> SEXP {
     // SAFETY: for the whole function, see `to_r`.
     unsafe {
         match value {
             Value::Null => R_NilValue,
-            Value::Array(items) => array_to_r(items, false),
-            Value::Object(members) => object_to_list(members, path, tables),
-            scalar => array_to_r(std::slice::from_ref(scalar), false),
+            Value::Array(items) => array_to_r(token, items, false),
+            Value::Object(members) => object_to_list(token, members, path, tables),
+            scalar => array_to_r(token, std::slice::from_ref(scalar), false),
         }
     }
 }
 
 /// An array as an atomic vector, or a list when its items are mixed. With
 /// `as_column`, mixed scalars become a character vector instead.
-unsafe fn array_to_r(items: &[Value], as_column: bool) -> SEXP {
+unsafe fn array_to_r(token: &RToken, items: &[Value], as_column: bool) -> SEXP {
     let len = items.len() as R_xlen_t;
     // SAFETY: for the whole function, see `to_r`; each vector is protected while
     // its elements are allocated.
@@ -260,7 +269,10 @@ unsafe fn array_to_r(items: &[Value], as_column: bool) -> SEXP {
                 x
             }
             Kind::Character => {
-                let x = Rf_protect(Rf_allocVector(SEXPTYPE::STRSXP, len));
+                let mut scope = ProtectScope::new(token);
+                let x = scope
+                    .protect_raw(Rf_allocVector(SEXPTYPE::STRSXP, len))
+                    .raw();
                 for (i, item) in items.iter().enumerate() {
                     let element = match item {
                         Value::String(text) => make_char(text),
@@ -271,15 +283,16 @@ unsafe fn array_to_r(items: &[Value], as_column: bool) -> SEXP {
                     };
                     SET_STRING_ELT(x, i as R_xlen_t, element);
                 }
-                Rf_unprotect(1);
                 x
             }
             Kind::List => {
-                let x = Rf_protect(Rf_allocVector(SEXPTYPE::VECSXP, len));
+                let mut scope = ProtectScope::new(token);
+                let x = scope
+                    .protect_raw(Rf_allocVector(SEXPTYPE::VECSXP, len))
+                    .raw();
                 for (i, item) in items.iter().enumerate() {
-                    SET_VECTOR_ELT(x, i as R_xlen_t, value_to_r(item, "", &[]));
+                    SET_VECTOR_ELT(x, i as R_xlen_t, value_to_r(token, item, "", &[]));
                 }
-                Rf_unprotect(1);
                 x
             }
         }
@@ -288,12 +301,22 @@ unsafe fn array_to_r(items: &[Value], as_column: bool) -> SEXP {
 
 /// An object (at dotted `path`) as a named list; members whose path is in
 /// `tables` become data frames.
-unsafe fn object_to_list(members: &Map<String, Value>, path: &str, tables: &[String]) -> SEXP {
+unsafe fn object_to_list(
+    token: &RToken,
+    members: &Map<String, Value>,
+    path: &str,
+    tables: &[String],
+) -> SEXP {
     // SAFETY: for the whole function, see `to_r`.
     unsafe {
         let len = members.len() as R_xlen_t;
-        let list = Rf_protect(Rf_allocVector(SEXPTYPE::VECSXP, len));
-        let names = Rf_protect(Rf_allocVector(SEXPTYPE::STRSXP, len));
+        let mut scope = ProtectScope::new(token);
+        let list = scope
+            .protect_raw(Rf_allocVector(SEXPTYPE::VECSXP, len))
+            .raw();
+        let names = scope
+            .protect_raw(Rf_allocVector(SEXPTYPE::STRSXP, len))
+            .raw();
         for (i, (name, item)) in members.iter().enumerate() {
             SET_STRING_ELT(names, i as R_xlen_t, make_char(name));
             let member_path = if path.is_empty() {
@@ -302,41 +325,44 @@ unsafe fn object_to_list(members: &Map<String, Value>, path: &str, tables: &[Str
                 format!("{path}.{name}")
             };
             let element = match item {
-                Value::Object(columns) if tables.contains(&member_path) => data_frame(columns),
-                _ if tables.is_empty() => value_to_r(item, "", tables),
-                _ => value_to_r(item, &member_path, tables),
+                Value::Object(columns) if tables.contains(&member_path) => {
+                    data_frame(token, columns)
+                }
+                _ if tables.is_empty() => value_to_r(token, item, "", tables),
+                _ => value_to_r(token, item, &member_path, tables),
             };
             SET_VECTOR_ELT(list, i as R_xlen_t, element);
         }
         Rf_setAttrib(list, R_NamesSymbol, names);
-        Rf_unprotect(2);
         list
     }
 }
 
 /// Column-oriented object → `data.frame` (checked by `check_table`).
-unsafe fn data_frame(columns: &Map<String, Value>) -> SEXP {
+unsafe fn data_frame(token: &RToken, columns: &Map<String, Value>) -> SEXP {
     // SAFETY: for the whole function, see `to_r`.
     unsafe {
-        let frame = Rf_protect(object_to_list(columns, "", &[]));
+        let mut scope = ProtectScope::new(token);
+        let frame = scope
+            .protect_raw(object_to_list(token, columns, "", &[]))
+            .raw();
         let mut rows = 0;
         for (i, column) in columns.values().enumerate() {
             if let Value::Array(items) = column {
                 rows = items.len();
                 // Columns are vectors even when mixed: re-convert as columns.
                 if kind_of(items) == Kind::List || items.is_empty() {
-                    SET_VECTOR_ELT(frame, i as R_xlen_t, array_to_r(items, true));
+                    SET_VECTOR_ELT(frame, i as R_xlen_t, array_to_r(token, items, true));
                 }
             }
         }
-        let row_names = Rf_protect(Rf_allocVector(SEXPTYPE::INTSXP, 2));
+        let row_names = scope.protect_raw(Rf_allocVector(SEXPTYPE::INTSXP, 2)).raw();
         *INTEGER(row_names) = R_NaInt;
         *INTEGER(row_names).add(1) = -(c_int::try_from(rows).unwrap_or(c_int::MAX));
         Rf_setAttrib(frame, R_RowNamesSymbol, row_names);
-        let class = Rf_protect(Rf_allocVector(SEXPTYPE::STRSXP, 1));
+        let class = scope.protect_raw(Rf_allocVector(SEXPTYPE::STRSXP, 1)).raw();
         SET_STRING_ELT(class, 0, make_char("data.frame"));
         Rf_setAttrib(frame, R_ClassSymbol, class);
-        Rf_unprotect(3);
         frame
     }
 }
@@ -360,13 +386,19 @@ pub(crate) struct TooLarge {
 }
 
 /// Converts an R value to JSON, giving up once the approximate serialized
-/// size passes `budget` bytes.
-pub(crate) fn from_r(_token: &RToken, x: SEXP, budget: usize) -> Result<Value, TooLarge> {
+/// size passes `budget` bytes. The caller keeps `x` protected (or reachable
+/// from a protected object).
+pub(crate) fn from_r<'r>(
+    _token: &'r RToken,
+    x: Sexp<'r>,
+    budget: usize,
+) -> Result<Value, TooLarge> {
     let mut writer = Writer { used: 0, budget };
-    // SAFETY: on the R thread inside `protect`; `x` is protected by the
-    // caller. Reading may materialise ALTREP vectors (allocation), which can
-    // only fail by jumping to `protect`'s frame.
-    unsafe { writer.value(x, 0) }
+    // SAFETY: on the R thread (token) inside `run_toplevel`; `x` is a valid
+    // R object (a `Sexp`), kept alive by the caller. Reading may materialise
+    // ALTREP vectors (allocation), which can only fail by jumping to
+    // `run_toplevel`'s frame.
+    unsafe { writer.value(x.raw(), 0) }
 }
 
 /// R type codes (`SEXPTYPE` values) as `TYPEOF` returns them.

@@ -34,3 +34,10 @@ extern "C" {
     /// A function in R 4.2's shared library (a macro only inside R itself).
     pub fn TYPEOF(x: SEXP) -> c_int;
 }
+
+#[cfg(test)]
+extern "C" {
+    /// Non-API, exported: the protect stack's height. Only the tests read
+    /// it, to check that the engine leaves the stack as it found it.
+    pub static R_PPStackTop: c_int;
+}

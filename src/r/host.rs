@@ -17,7 +17,7 @@ use libR_sys::*;
 use serde_json::Value;
 
 use super::convert;
-use super::token::RToken;
+use super::token::{ProtectScope, RToken};
 use super::HostHandler;
 
 thread_local! {
@@ -68,7 +68,7 @@ pub(crate) fn install(token: &RToken, handler: Option<HostHandler>) {
             numArgs: 0,
         },
     ];
-    let _ = token.protect(|| {
+    let _ = token.run_toplevel(|_| {
         // SAFETY: on the R thread; R copies the routine table.
         unsafe {
             let info = R_getEmbeddingDllInfo();
@@ -87,8 +87,10 @@ pub(crate) fn install(token: &RToken, handler: Option<HostHandler>) {
 /// wrapper turns the latter into an R error (raising one here would jump
 /// over Rust frames).
 unsafe extern "C" fn host_call(name: SEXP, args: SEXP) -> SEXP {
-    // SAFETY: R calls this on the R thread during a job.
+    // SAFETY: R calls this routine on the R thread during a job.
     let token = unsafe { RToken::new() };
+    // SAFETY: R passes valid objects, which it keeps alive for the call.
+    let (name, args) = unsafe { (token.sexp(name), token.sexp(args)) };
     let outcome = catch_unwind(AssertUnwindSafe(|| {
         let name = match convert::from_r(&token, name, 4096) {
             Ok(Value::String(name)) => name,
@@ -107,19 +109,20 @@ unsafe extern "C" fn host_call(name: SEXP, args: SEXP) -> SEXP {
         Ok(value) => (true, value),
         Err(message) => (false, Value::String(message)),
     };
-    // SAFETY: on the R thread; the two-element list is protected while its
-    // elements are allocated; an allocation failure jumps to R's handler,
-    // leaking at most `value`.
+    let mut scope = ProtectScope::new(&token);
+    // SAFETY: on the R thread; the two-element list is protected (in
+    // `scope`) while its elements are allocated; an allocation failure jumps
+    // to R's handler, skipping `scope`'s Drop (R resets the protect stack
+    // there, see `token`) and leaking at most `value`.
     unsafe {
-        let result = Rf_protect(Rf_allocVector(SEXPTYPE::VECSXP, 2));
+        let result = scope.protect_raw(Rf_allocVector(SEXPTYPE::VECSXP, 2)).raw();
         SET_VECTOR_ELT(result, 0, Rf_ScalarLogical(i32::from(ok)));
         let converted = if convert::check_input(&value).is_ok() {
-            convert::to_r(&token, &value, &[]).unwrap_or(R_NilValue)
+            convert::to_r(&token, &value, &[]).map_or(R_NilValue, |x| x.raw())
         } else {
             R_NilValue
         };
         SET_VECTOR_ELT(result, 1, converted);
-        Rf_unprotect(1);
         result
     }
 }

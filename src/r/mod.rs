@@ -11,16 +11,25 @@
 //! Layout:
 //! - `ffi`: declarations libR-sys lacks.
 //! - `token`: the `!Send` [`token::RToken`] that proves code runs on the R
-//!   thread, and the one trampoline that catches R's longjmps and Rust panics.
+//!   thread, R objects bound to it ([`token::Sexp`]), the guard that
+//!   protects them ([`token::ProtectScope`]), and the one trampoline that
+//!   catches R's longjmps and Rust panics ([`token::RToken::run_toplevel`]).
 //! - `convert`: JSON ⇄ R values.
 //! - `host`, `format`: `.Call` routines R code calls into Rust with (host
 //!   calls, fast number formatting).
-//! - `runtime`: R start-up and the job loop on the R thread.
+//! - `runtime`: the R thread, one file per concern: start-up, the console,
+//!   the job loop, the job state, the after-job restore, workspaces.
 //! - `control`: what callers, the R thread and the watchdog share (the
 //!   running job, aborts, counters) and the watchdog that enforces deadlines.
+//! - `interrupt`: R's interrupt flag, raised by `control`, cleared by
+//!   `runtime` (neither imports the other).
 //!
 //! It does not know about MCP, HTTP or tools: the R side's functions are
 //! called by name.
+//!
+//! (Over 500 lines on purpose: this file is the engine's whole public API,
+//! its types with their docs and `RHandle`'s methods, which only queue and
+//! await jobs; the machinery is in the submodules.)
 
 #![allow(unsafe_code)] // the one module allowed it (Cargo.toml denies it elsewhere)
 
@@ -29,6 +38,7 @@ mod convert;
 mod ffi;
 mod format;
 mod host;
+mod interrupt;
 mod runtime;
 mod token;
 
@@ -382,6 +392,9 @@ pub struct JobId(u64);
 enum Message {
     Job(Box<Envelope>),
     Shutdown,
+    /// Runs a closure on the R thread between jobs (the engine's own tests).
+    #[cfg(test)]
+    Probe(Box<dyn FnOnce(&token::RToken) + Send>),
 }
 
 /// The handle to the R engine: cheap to clone, usable from any thread.
