@@ -1,4 +1,4 @@
-# The engine's side of every job: the entry points src/r/runtime.rs calls,
+# The engine's side of every job: the entry points src/r/runtime/job_loop.rs calls,
 # which run a job under calling handlers for warnings, errors and interrupts,
 # and the restore step that puts back any interpreter-wide state a job
 # changed (options, global variables, search path, working directory,
