@@ -8,10 +8,12 @@
 //! ([`RHandle::health`]); MCP itself is `mcp`'s business.
 //!
 //! Layout: `guard` (checks), `reply` (responses, SSE bodies), `streamable`
-//! and `legacy` (the two MCP transports).
+//! and `legacy` (the two MCP transports), `modern` (`POST /mcp` of the
+//! stateless 2026-07-28 revision).
 
 mod guard;
 mod legacy;
+mod modern;
 mod reply;
 mod streamable;
 
@@ -346,7 +348,9 @@ where
                 Ok(bytes) => bytes,
                 Err(error) => return error.response(),
             };
-            if route == "/mcp" {
+            if route == "/mcp" && modern::is_modern(headers, &bytes) {
+                modern::post(state, headers, bytes, info).await
+            } else if route == "/mcp" {
                 streamable::post(state, headers, bytes, info).await
             } else {
                 legacy::message(state, query, bytes, info)

@@ -148,7 +148,7 @@ struct SessionPeer {
 
 impl ClientPeer for SessionPeer {
     fn log(&self, level: LogLevel, data: Value) {
-        if level >= self.session.log_level() {
+        if level >= self.session.log_level() && !self.session.logs_muted() {
             let params = json!({"level": level, "logger": "rmcp", "data": data});
             self.outbound
                 .send(jsonrpc::notification("notifications/message", params));
@@ -164,6 +164,7 @@ impl ClientPeer for SessionPeer {
         };
         if let Some(capability) = capability {
             if !self.session.client_supports(capability) {
+                self.session.note_missing_capability(capability);
                 let error = PeerError::Unsupported {
                     capability: capability.to_string(),
                 };

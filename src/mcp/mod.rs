@@ -14,6 +14,8 @@
 //! - `notify`: resource notifications (updated, list changed) for the
 //!   sessions that want them.
 //! - `fixtures`: the conformance suite's tools, prompts and resources.
+//! - `modern`: the 2026-07-28 revision's per-request context (`_meta`),
+//!   `server/discover` and result decoration, around the same handlers.
 //!
 //! It knows no R and no HTTP: tools come from [`ToolProvider`]s, and the
 //! transports (`http`, `stdio`) hand it decoded messages and a sink.
@@ -22,6 +24,7 @@ mod call;
 mod dispatch;
 pub mod fixtures;
 pub mod jsonrpc;
+pub mod modern;
 mod notify;
 pub mod session;
 pub mod stream;

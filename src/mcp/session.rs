@@ -40,6 +40,11 @@ struct State {
     handshake: Option<Handshake>,
     /// Log messages below this level are not sent.
     log_level: LogLevel,
+    /// No log messages at all: a 2026-07-28 request without a log level.
+    logs_muted: bool,
+    /// A client capability a tool needed and the client had not declared
+    /// (a 2026-07-28 request answers -32021 naming it).
+    missing_capability: Option<String>,
     subscriptions: HashSet<String>,
     last_used: Instant,
 }
@@ -86,6 +91,8 @@ impl Session {
             state: Mutex::new(State {
                 handshake: None,
                 log_level: LogLevel::Info,
+                logs_muted: false,
+                missing_capability: None,
                 subscriptions: HashSet::new(),
                 last_used: Instant::now(),
             }),
@@ -129,7 +136,27 @@ impl Session {
     }
 
     pub fn set_log_level(&self, level: LogLevel) {
-        lock(&self.state).log_level = level;
+        let mut state = lock(&self.state);
+        state.log_level = level;
+        state.logs_muted = false;
+    }
+
+    /// Sends no log messages from now on (until a level is set).
+    pub fn mute_logs(&self) {
+        lock(&self.state).logs_muted = true;
+    }
+
+    pub fn logs_muted(&self) -> bool {
+        lock(&self.state).logs_muted
+    }
+
+    /// Records that a tool asked for `capability` the client lacks.
+    pub fn note_missing_capability(&self, capability: &str) {
+        lock(&self.state).missing_capability = Some(capability.to_string());
+    }
+
+    pub fn missing_capability(&self) -> Option<String> {
+        lock(&self.state).missing_capability.clone()
     }
 
     pub fn subscribe(&self, uri: &str) {

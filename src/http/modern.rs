@@ -1,0 +1,296 @@
+//! `POST /mcp` for protocol 2026-07-28, the stateless revision (SEP-2575,
+//! SEP-2243): which requests belong to it ([`is_modern`]), the checks of its
+//! headers against the body (`MCP-Protocol-Version`, `Mcp-Method`,
+//! `Mcp-Name`), and the answer: a JSON body, or an event stream when a tool
+//! call sends notifications before its result.
+//!
+//! Each request gets a session of its own that lives only as long as the
+//! request (never named to the client, no `Mcp-Session-Id`), filled from the
+//! request's `_meta` and then handled by the same `McpServer` dispatcher as
+//! every other revision. The older revisions keep `streamable.rs` as it is.
+//!
+//! It does not own the protocol rules of the revision (`mcp::modern`) nor
+//! the session store.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use bytes::Bytes;
+use rmcp::model::{ErrorData, RequestId};
+use serde_json::Value;
+use tokio::sync::mpsc;
+use warp::http::{HeaderMap, StatusCode};
+use warp::reply::Response;
+
+use super::reply;
+use super::{AppState, RequestInfo};
+use crate::mcp::jsonrpc::{self, code, Message};
+use crate::mcp::modern::{self as era, Refusal, RefusalKind};
+use crate::mcp::session::{Session, SessionKind};
+use crate::mcp::stream::{MessageSink, Outbound, StreamEvent};
+use crate::mcp::SUPPORTED_VERSIONS;
+
+fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get(name)
+        .and_then(|value| value.to_str().ok())
+        .map(str::trim)
+}
+
+/// Whether a `POST /mcp` belongs to the stateless revision: no session, and
+/// either a protocol version header that names no older revision (2026-07-28,
+/// or one this server does not know, which is refused with the list of
+/// versions it does), or, without that header, a request whose `_meta` names
+/// a protocol version. Everything else (`initialize`, requests of a session,
+/// the legacy transport) takes the older revisions' path unchanged.
+pub(super) fn is_modern(headers: &HeaderMap, body: &Bytes) -> bool {
+    if headers.contains_key("mcp-session-id") {
+        return false;
+    }
+    match header(headers, "mcp-protocol-version") {
+        Some(version) => !SUPPORTED_VERSIONS.contains(&version),
+        None => serde_json::from_slice::<Value>(body)
+            .ok()
+            .and_then(|message| {
+                let params = message.get("params")?.as_object()?;
+                let is_initialize = message.get("method")? == "initialize";
+                Some(!is_initialize && era::has_modern_meta(params))
+            })
+            .unwrap_or(false),
+    }
+}
+
+fn status_of(kind: RefusalKind) -> StatusCode {
+    match kind {
+        RefusalKind::BadRequest => StatusCode::BAD_REQUEST,
+        RefusalKind::NotFound => StatusCode::NOT_FOUND,
+    }
+}
+
+fn refuse(refusal: &Refusal, id: Option<&RequestId>) -> Response {
+    reply::json(
+        status_of(refusal.kind),
+        &jsonrpc::error_response(id, &refusal.error),
+    )
+}
+
+/// The status of a response: a refusal's when it is an error of that kind
+/// (an undeclared capability is 400, an unknown method 404), else 200.
+fn status_of_response(response: &Value) -> StatusCode {
+    response
+        .get("error")
+        .and_then(|error| serde_json::from_value::<ErrorData>(error.clone()).ok())
+        .and_then(|error| Refusal::kind_of(&error))
+        .map(status_of)
+        .unwrap_or(StatusCode::OK)
+}
+
+/// The SEP-2243 checks: `Mcp-Method` must name the body's method, and
+/// `Mcp-Name` the tool, prompt or resource the body names. Values are
+/// compared exactly after trimming (method names are case-sensitive).
+fn check_headers(
+    headers: &HeaderMap,
+    method: &str,
+    params: &serde_json::Map<String, Value>,
+) -> Result<(), Refusal> {
+    match header(headers, "mcp-method") {
+        Some(value) if value == method => {}
+        Some(value) => {
+            return Err(Refusal::header_mismatch(format!(
+                "header mismatch: Mcp-Method {value:?} does not match the body's method {method:?}"
+            )))
+        }
+        None => {
+            return Err(Refusal::header_mismatch(format!(
+                "header mismatch: the Mcp-Method header is required (here {method:?})"
+            )))
+        }
+    }
+    let named = match method {
+        "tools/call" | "prompts/get" => params.get("name"),
+        "resources/read" => params.get("uri"),
+        _ => None,
+    };
+    if let Some(name) = named.and_then(Value::as_str) {
+        match header(headers, "mcp-name") {
+            Some(value) if value == name => {}
+            Some(value) => {
+                return Err(Refusal::header_mismatch(format!(
+                    "header mismatch: Mcp-Name {value:?} does not match the body's {name:?}"
+                )))
+            }
+            None => {
+                return Err(Refusal::header_mismatch(format!(
+                    "header mismatch: {method} needs the Mcp-Name header (here {name:?})"
+                )))
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Collects what a request sends before its response (progress, logs) as
+/// event-stream events.
+struct EventSink {
+    sender: mpsc::UnboundedSender<StreamEvent>,
+    next: AtomicU64,
+}
+
+impl MessageSink for EventSink {
+    fn send(&self, message: Value) -> bool {
+        let sequence = self.next.fetch_add(1, Ordering::Relaxed);
+        self.sender
+            .send(StreamEvent::Message {
+                id: sequence.to_string(),
+                data: message.to_string().into(),
+            })
+            .is_ok()
+    }
+
+    fn connected(&self) -> bool {
+        !self.sender.is_closed()
+    }
+}
+
+/// `POST /mcp` of a stateless request.
+pub(super) async fn post(
+    state: &AppState,
+    headers: &HeaderMap,
+    body: Bytes,
+    info: &mut RequestInfo,
+) -> Response {
+    let accept = header(headers, "accept")
+        .unwrap_or("*/*")
+        .to_ascii_lowercase();
+    let accepts_sse = accept.contains("text/event-stream");
+    if let Some(content_type) = header(headers, "content-type") {
+        if !content_type
+            .to_ascii_lowercase()
+            .starts_with("application/json")
+        {
+            return reply::rpc_error(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                code::INVALID_REQUEST.0,
+                "unsupported media type: send Content-Type: application/json",
+            );
+        }
+    }
+    let message = match jsonrpc::decode(&body).and_then(jsonrpc::classify) {
+        Ok(message) => message,
+        Err(rejected) => {
+            return reply::json(
+                StatusCode::BAD_REQUEST,
+                &jsonrpc::error_response(rejected.id.as_ref(), &rejected.error),
+            )
+        }
+    };
+    info.describe(&message);
+    let Message::Request(request) = &message else {
+        // No session holds a request a notification could cancel, and the
+        // server sends no requests to answer: nothing to do.
+        return reply::empty(StatusCode::ACCEPTED);
+    };
+    let id = request.id.clone();
+    let Some(version) = header(headers, "mcp-protocol-version") else {
+        let refusal = Refusal::header_mismatch(
+            "header mismatch: the MCP-Protocol-Version header is required and must match _meta",
+        );
+        return refuse(&refusal, Some(&id));
+    };
+    if let Err(refusal) = check_headers(headers, &request.method, &request.params) {
+        return refuse(&refusal, Some(&id));
+    }
+    let meta = match era::read_meta(&request.params, Some(version)) {
+        Ok(meta) => meta,
+        Err(refusal) => return refuse(&refusal, Some(&id)),
+    };
+    if !era::is_modern_method(&request.method) {
+        return refuse(&Refusal::method_not_found(&request.method), Some(&id));
+    }
+    let session = match state.sessions.create(SessionKind::Standard) {
+        Ok(session) => session,
+        Err(error) => {
+            return reply::rpc_error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                code::INTERNAL_ERROR.0,
+                &error.to_string(),
+            )
+        }
+    };
+    state.mcp.begin_modern(&session, &meta);
+    let streams = accepts_sse && request.method == "tools/call";
+    answer(state, session, message, streams, info).await
+}
+
+/// Handles the request on its own session and ends the session after the
+/// answer. A tool call whose client takes an event stream and that is not
+/// over within `QUICK_CALL`, or that sent notifications, is answered on a
+/// stream (notifications, then the response); everything else as one JSON
+/// body.
+async fn answer(
+    state: &AppState,
+    session: Arc<Session>,
+    message: Message,
+    streams: bool,
+    info: &mut RequestInfo,
+) -> Response {
+    let (sender, mut receiver) = mpsc::unbounded_channel();
+    let sink: Outbound = Arc::new(EventSink {
+        sender: sender.clone(),
+        next: AtomicU64::new(1),
+    });
+    let mcp = state.mcp.clone();
+    let app = state.clone();
+    let (done, answered) = tokio::sync::oneshot::channel::<()>();
+    let mut call = Box::pin(async move {
+        let response = mcp.handle(&session, message, sink).await;
+        app.sessions.remove(&session.id);
+        drop(done);
+        response
+    });
+    if streams {
+        let finished = tokio::time::timeout(QUICK_CALL, call.as_mut()).await.ok();
+        let Some(response) = finished else {
+            info.answered = Some(answered);
+            state.tasks.spawn(async move {
+                if let Some(response) = call.await {
+                    let _ = sender.send(StreamEvent::Message {
+                        id: "0".into(),
+                        data: response.to_string().into(),
+                    });
+                }
+            });
+            return reply::sse(None, receiver);
+        };
+        let mut events = Vec::new();
+        while let Ok(event) = receiver.try_recv() {
+            events.push(event);
+        }
+        if !events.is_empty() {
+            if let Some(response) = response {
+                events.push(StreamEvent::Message {
+                    id: "0".into(),
+                    data: response.to_string().into(),
+                });
+            }
+            let (replay_sender, replay) = mpsc::unbounded_channel();
+            for event in events {
+                let _ = replay_sender.send(event);
+            }
+            return reply::sse(None, replay);
+        }
+        return json_answer(response);
+    }
+    json_answer(call.await)
+}
+
+fn json_answer(response: Option<Value>) -> Response {
+    match response {
+        Some(response) => reply::json(status_of_response(&response), &response),
+        None => reply::empty(StatusCode::ACCEPTED),
+    }
+}
+
+/// How long a tool call's answer waits to be one JSON body before it
+/// becomes an event stream (the same bound as the older revisions').
+const QUICK_CALL: std::time::Duration = std::time::Duration::from_millis(10);
