@@ -170,6 +170,11 @@ pub struct EngineArgs {
     /// Log level: error, warn, info, debug, trace.
     #[arg(long, env = "RMCP_LOG_LEVEL", default_value = "info")]
     pub log_level: String,
+    /// Key (at least 32 bytes) that seals the requestState of input-required
+    /// rounds (protocol 2026-07-28); give every replica the same one. Unset:
+    /// a random key per process.
+    #[arg(long, env = "RMCP_REQUEST_STATE_KEY", hide_env_values = true)]
+    pub request_state_key: Option<String>,
     /// Let tools read and write files through the virtual filesystem (the sandbox).
     #[arg(long, env = "RMCP_VFS_ENABLED", default_value_t = true, action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true")]
     pub vfs_enabled: bool,
@@ -367,6 +372,8 @@ pub struct Config {
     pub conformance_fixtures: bool,
     /// Sandboxed R workers for free-form R.
     pub workers: WorkerConfig,
+    /// Seals input-required rounds' requestState; `None`: random per process.
+    pub request_state_key: Option<Secret>,
 }
 
 /// Checked settings of `rmcp start` (stdio).
@@ -381,6 +388,8 @@ pub struct StdioConfig {
     pub conformance_fixtures: bool,
     /// Sandboxed R workers for free-form R.
     pub workers: WorkerConfig,
+    /// Seals input-required rounds' requestState; `None`: random per process.
+    pub request_state_key: Option<Secret>,
 }
 
 impl StdioConfig {
@@ -397,6 +406,7 @@ impl StdioConfig {
             )?,
             conformance_fixtures: args.conformance_fixtures,
             workers: worker_config(&args.engine)?,
+            request_state_key: request_state_key(&args.engine)?,
         })
     }
 }
@@ -508,7 +518,21 @@ impl Config {
             vfs: vfs_config(&args.engine)?,
             conformance_fixtures: args.conformance_fixtures,
             workers: worker_config(&args.engine)?,
+            request_state_key: request_state_key(&args.engine)?,
         })
+    }
+}
+
+/// `RMCP_REQUEST_STATE_KEY`: at least 32 bytes, so it cannot be guessed.
+fn request_state_key(args: &EngineArgs) -> Result<Option<Secret>, ConfigError> {
+    match &args.request_state_key {
+        None => Ok(None),
+        Some(key) if key.len() >= 32 => Ok(Some(Secret(key.clone()))),
+        Some(key) => Err(ConfigError::Invalid {
+            setting: "RMCP_REQUEST_STATE_KEY / --request-state-key",
+            value: format!("<{} bytes>", key.len()),
+            reason: "use at least 32 bytes (e.g. openssl rand -hex 32)".into(),
+        }),
     }
 }
 

@@ -9,9 +9,10 @@ use std::time::Duration;
 use anyhow::Context;
 use clap::Parser;
 
-use rmcp_server::config::{Cli, Command, Config, StdioConfig};
+use rmcp_server::config::{Cli, Command, Config, Secret, StdioConfig};
 use rmcp_server::http::{self, AppState};
 use rmcp_server::mcp::fixtures::Fixtures;
+use rmcp_server::mcp::input::StateKey;
 use rmcp_server::mcp::{McpServer, ServerOptions};
 use rmcp_server::metrics::Metrics;
 use rmcp_server::r::{EngineConfig, RHandle};
@@ -37,6 +38,7 @@ fn main() -> ExitCode {
     // The key has been read into the config; keep it out of R's environment
     // (Sys.getenv) and out of child processes. No other thread runs yet.
     std::env::remove_var("RMCP_API_KEY");
+    std::env::remove_var("RMCP_REQUEST_STATE_KEY");
     let outcome = match cli.command {
         // A sandboxed R worker started by a server: no logging set-up, no R
         // here (the worker starts its own after sandboxing itself).
@@ -98,11 +100,15 @@ fn build_server(
     vfs: &VfsConfig,
     fixtures: bool,
     workers: &WorkerConfig,
+    request_state_key: Option<&Secret>,
 ) -> anyhow::Result<(McpServer, Option<Arc<FreeFormR>>)> {
     let mut free_form = None;
     let data_roots = vfs;
     let metrics = Arc::new(Metrics::new()?);
-    let options = ServerOptions::default();
+    let mut options = ServerOptions::default();
+    if let Some(key) = request_state_key {
+        options.request_state_key = StateKey::new(key.0.as_bytes());
+    }
     let version = options.version.clone();
     let mut builder = McpServer::builder(options);
     if !fixtures {
@@ -129,10 +135,13 @@ fn build_server(
             .tools(free);
     } else {
         let fixtures = Fixtures::new();
+        let modern = rmcp_server::mcp::fixtures_modern::ModernFixtures::new();
         builder = builder
             .tools(fixtures.clone())
             .prompts(fixtures.clone())
-            .resources(fixtures);
+            .resources(fixtures)
+            .tools(modern.clone())
+            .prompts(modern);
     }
     Ok((builder.build(metrics), free_form))
 }
@@ -180,6 +189,7 @@ fn serve_http(config: Config) -> anyhow::Result<()> {
             &config.vfs,
             config.conformance_fixtures,
             &config.workers,
+            config.request_state_key.as_ref(),
         )?
     };
     runtime.block_on(async {
@@ -228,6 +238,7 @@ fn serve_stdio(config: StdioConfig) -> anyhow::Result<()> {
             &config.vfs,
             config.conformance_fixtures,
             &config.workers,
+            config.request_state_key.as_ref(),
         )?
     };
     runtime.block_on(async {

@@ -224,3 +224,145 @@ async fn legacy_sessions_work_beside_the_stateless_revision() {
     assert!(result.get("resultType").is_none());
     assert!(result.get("ttlMs").is_none());
 }
+
+/// A tool that needs the user's answer asks for it with an input-required
+/// result (no request of the server's own on the stream); the client
+/// answers by calling again with `inputResponses` and the `requestState`,
+/// and gets the complete result. A state the client altered is refused.
+#[tokio::test]
+async fn input_required_rounds_complete_and_refuse_an_altered_state() {
+    let server = Server::start(false).await;
+    let with_elicitation = |mut params: Value| {
+        params["_meta"] = meta(json!({"elicitation": {}}));
+        params
+    };
+    let first = request(
+        &server.url,
+        "tools/call",
+        with_elicitation(
+            json!({"name": "test_input_required_result_multi_round", "arguments": {}}),
+        ),
+    )
+    .await;
+    assert_eq!(first.messages.len(), 1, "only the result, no request");
+    let result = &first.response()["result"];
+    assert_eq!(result["resultType"], "input_required");
+    assert_eq!(
+        result["inputRequests"]["step1"]["method"],
+        "elicitation/create"
+    );
+    let state = result["requestState"]
+        .as_str()
+        .expect("a state")
+        .to_string();
+
+    let second = request(
+        &server.url,
+        "tools/call",
+        with_elicitation(
+            json!({"name": "test_input_required_result_multi_round", "arguments": {},
+            "inputResponses": {"step1": {"action": "accept", "content": {"name": "Ada"}}},
+            "requestState": state}),
+        ),
+    )
+    .await;
+    let result = &second.response()["result"];
+    assert_eq!(result["resultType"], "input_required");
+    assert!(result["inputRequests"]["step2"].is_object());
+    let state = result["requestState"]
+        .as_str()
+        .expect("a state")
+        .to_string();
+
+    let altered = request(
+        &server.url,
+        "tools/call",
+        with_elicitation(
+            json!({"name": "test_input_required_result_multi_round", "arguments": {},
+            "inputResponses": {"step2": {"action": "accept", "content": {"color": "blue"}}},
+            "requestState": format!("{state}x")}),
+        ),
+    )
+    .await;
+    assert_eq!(altered.response()["error"]["code"], -32602);
+
+    let last = request(
+        &server.url,
+        "tools/call",
+        with_elicitation(
+            json!({"name": "test_input_required_result_multi_round", "arguments": {},
+            "inputResponses": {"step2": {"action": "accept", "content": {"color": "blue"}}},
+            "requestState": state}),
+        ),
+    )
+    .await;
+    let result = &last.response()["result"];
+    assert_eq!(result["resultType"], "complete");
+    assert_eq!(result["content"][0]["text"], "Ada likes blue");
+}
+
+/// A request without a log level gets no log messages; with one it does.
+#[tokio::test]
+async fn log_messages_only_for_requests_that_ask_for_them() {
+    let server = Server::start(false).await;
+    let quiet = request(
+        &server.url,
+        "tools/call",
+        json!({"name": "test_logging_tool", "arguments": {}}),
+    )
+    .await;
+    assert!(quiet
+        .messages
+        .iter()
+        .all(|message| message["method"] != "notifications/message"));
+    let mut chatty_meta = meta(json!({}));
+    chatty_meta["io.modelcontextprotocol/logLevel"] = json!("info");
+    let chatty = request(
+        &server.url,
+        "tools/call",
+        json!({"name": "test_logging_tool", "arguments": {}, "_meta": chatty_meta}),
+    )
+    .await;
+    assert_eq!(
+        chatty
+            .messages
+            .iter()
+            .filter(|message| message["method"] == "notifications/message")
+            .count(),
+        2
+    );
+    assert_eq!(chatty.response()["result"]["resultType"], "complete");
+}
+
+/// Replicas configured with the same `RMCP_REQUEST_STATE_KEY` continue each
+/// other's input-required rounds (the state travels with the client); a
+/// replica with another key refuses the state instead of trusting it.
+#[tokio::test]
+async fn a_shared_key_lets_any_replica_finish_a_round() {
+    let key = b"a shared key of at least thirty-two bytes".as_slice();
+    let first = Server::start_keyed(false, Some(key)).await;
+    let second = Server::start_keyed(false, Some(key)).await;
+    let stranger = Server::start_keyed(false, None).await;
+    let capabilities = || meta(json!({"elicitation": {}}));
+    let begun = request(
+        &first.url,
+        "tools/call",
+        json!({"name": "test_input_required_result_request_state", "arguments": {}, "_meta": capabilities()}),
+    )
+    .await;
+    let state = begun.response()["result"]["requestState"]
+        .as_str()
+        .expect("a state")
+        .to_string();
+    let retry = json!({"name": "test_input_required_result_request_state", "arguments": {},
+        "inputResponses": {"confirm": {"action": "accept", "content": {"ok": true}}},
+        "requestState": state, "_meta": capabilities()});
+    let finished = request(&second.url, "tools/call", retry.clone()).await;
+    let text = finished.response()["result"]["content"][0]["text"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(text.contains("state-ok"), "{text}");
+    let refused = request(&stranger.url, "tools/call", retry).await;
+    assert_eq!(refused.response()["error"]["code"], -32602);
+}

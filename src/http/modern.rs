@@ -207,6 +207,9 @@ pub(super) async fn post(
     if !era::is_modern_method(&request.method) {
         return refuse(&Refusal::method_not_found(&request.method), Some(&id));
     }
+    if request.method == "subscriptions/listen" {
+        return listen(state, &id, &request.params);
+    }
     let session = match state.sessions.create(SessionKind::Standard) {
         Ok(session) => session,
         Err(error) => {
@@ -283,6 +286,51 @@ async fn answer(
     }
     json_answer(call.await)
 }
+
+/// `subscriptions/listen`: an event stream that starts with the
+/// acknowledgement and carries the subscription's notifications until the
+/// client goes away or the server shuts down (which ends it with the
+/// request's response).
+fn listen(state: &AppState, id: &RequestId, params: &serde_json::Map<String, Value>) -> Response {
+    let (sender, receiver) = mpsc::unbounded_channel();
+    let sink = Arc::new(EventSink {
+        sender: sender.clone(),
+        next: AtomicU64::new(1),
+    });
+    let listening = match state
+        .mcp
+        .listen(id, params, Arc::clone(&sink) as Outbound, &state.calls)
+    {
+        Ok(listening) => listening,
+        Err(error) => {
+            return reply::json(StatusCode::OK, &jsonrpc::error_response(Some(id), &error))
+        }
+    };
+    let closing = state.closing.clone();
+    let id = id.clone();
+    state.tasks.spawn(async move {
+        loop {
+            tokio::select! {
+                () = closing.cancelled() => {
+                    sink.send(listening.closing_response(&id));
+                    break;
+                }
+                () = sender.closed() => break,
+                () = tokio::time::sleep(KEEP_ALIVE) => {
+                    if sender.send(StreamEvent::KeepAlive).is_err() {
+                        break;
+                    }
+                }
+            }
+        }
+        drop(listening);
+    });
+    reply::sse(None, receiver)
+}
+
+/// How often an idle listen stream sends a comment, so proxies keep it
+/// open and a client that went away is noticed.
+const KEEP_ALIVE: std::time::Duration = std::time::Duration::from_secs(15);
 
 fn json_answer(response: Option<Value>) -> Response {
     match response {

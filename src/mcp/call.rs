@@ -156,6 +156,11 @@ impl ClientPeer for SessionPeer {
     }
 
     fn request(&self, method: &str, params: Value) -> BoxFuture<'static, Result<Value, PeerError>> {
+        // Protocol 2026-07-28 sends the client no requests: the question
+        // goes into the call's input-required result.
+        if let Some(answer) = super::input::ask(None, method, params.clone()) {
+            return Box::pin(async move { answer });
+        }
         let capability = match method {
             "sampling/createMessage" => Some("sampling"),
             "elicitation/create" => Some("elicitation"),

@@ -46,11 +46,10 @@ impl McpServer {
     ) -> Option<Outgoing> {
         match message {
             Message::Request(mut request) => {
-                let outcome = self.request(session, &mut request, outbound).await;
                 let outcome = if super::modern::is_modern(session) {
-                    self.finish_modern(session, &request.method, outcome)
+                    self.modern_call(session, &mut request, outbound).await
                 } else {
-                    outcome
+                    self.request(session, &mut request, outbound).await
                 };
                 self.inner
                     .metrics
@@ -81,7 +80,7 @@ impl McpServer {
         }
     }
 
-    async fn request(
+    pub(super) async fn request(
         &self,
         session: &Arc<Session>,
         request: &mut Request,

@@ -16,6 +16,10 @@
 //! - `fixtures`: the conformance suite's tools, prompts and resources.
 //! - `modern`: the 2026-07-28 revision's per-request context (`_meta`),
 //!   `server/discover` and result decoration, around the same handlers.
+//! - `input`: that revision's input-required rounds (SEP-2322) and their
+//!   sealed `requestState`.
+//! - `fixtures_modern`: the conformance suite's fixtures for 2026-07-28.
+//! - `listen`: that revision's `subscriptions/listen` (filter, tagging).
 //!
 //! It knows no R and no HTTP: tools come from [`ToolProvider`]s, and the
 //! transports (`http`, `stdio`) hand it decoded messages and a sink.
@@ -23,7 +27,10 @@
 mod call;
 mod dispatch;
 pub mod fixtures;
+pub mod fixtures_modern;
+pub mod input;
 pub mod jsonrpc;
+pub mod listen;
 pub mod modern;
 mod notify;
 pub mod session;
@@ -60,6 +67,9 @@ pub struct ServerOptions {
     /// How long a tool waits for the client to answer sampling or
     /// elicitation (a person may be typing).
     pub client_request_timeout: Duration,
+    /// Seals the `requestState` of input-required rounds (protocol
+    /// 2026-07-28); shared by replicas through `RMCP_REQUEST_STATE_KEY`.
+    pub request_state_key: input::StateKey,
 }
 
 impl Default for ServerOptions {
@@ -71,6 +81,7 @@ impl Default for ServerOptions {
             instructions: Some(DEFAULT_INSTRUCTIONS.into()),
             page_size: 100,
             client_request_timeout: Duration::from_secs(300),
+            request_state_key: input::StateKey::random(),
         }
     }
 }

@@ -25,8 +25,10 @@ use rmcp::model::{
 use serde_json::{json, Map, Value};
 
 use super::dispatch::{to_result, Answer, SUPPORTED_VERSIONS};
-use super::jsonrpc::{self, code};
+use super::input::{self, InputRound};
+use super::jsonrpc::{self, code, Request};
 use super::session::{Handshake, Session};
+use super::stream::Outbound;
 use super::McpServer;
 use crate::tools::LogLevel;
 
@@ -329,16 +331,49 @@ impl McpServer {
         })
     }
 
-    /// Completes a modern request's outcome: `resultType`, the caching
-    /// hints, `serverInfo` in `_meta`, and the error a tool's use of an
-    /// undeclared client capability calls for.
-    pub(super) fn finish_modern(
+    /// Handles one modern request: its input-required round (answers from
+    /// `inputResponses` and a verified `requestState`) is in scope while the
+    /// shared handler runs, then the outcome is completed for the era.
+    pub(super) async fn modern_call(
+        &self,
+        session: &Arc<Session>,
+        request: &mut Request,
+        outbound: Outbound,
+    ) -> Result<Answer, ErrorData> {
+        let capabilities = session
+            .handshake()
+            .map(|handshake| handshake.client_capabilities)
+            .unwrap_or_else(|| json!({}));
+        let round = InputRound::begin(
+            &self.inner.options.request_state_key,
+            &request.method,
+            &request.params,
+            capabilities,
+        )?;
+        let round = Arc::new(round);
+        let outcome =
+            input::scope(Arc::clone(&round), self.request(session, request, outbound)).await;
+        self.finish_modern(session, &request.method, outcome, &round)
+    }
+
+    /// Completes a modern request's outcome: an input-required result when
+    /// the handler asked the client something it has not answered yet; the
+    /// error a handler's need of an undeclared client capability calls for
+    /// (-32021); else `resultType` and the caching hints.
+    fn finish_modern(
         &self,
         session: &Session,
         method: &str,
         outcome: Result<Answer, ErrorData>,
+        round: &InputRound,
     ) -> Result<Answer, ErrorData> {
-        if let Some(capability) = session.missing_capability() {
+        if let Some(result) = round.input_required(&self.inner.options.request_state_key) {
+            return Ok(Answer::Value(result));
+        }
+        if let Some(capability) = round
+            .missing_capability()
+            .or_else(|| session.missing_capability())
+        {
             return Err(ErrorData::new(
                 modern_code::MISSING_CAPABILITY,
                 format!(

@@ -136,6 +136,10 @@ pub enum PeerError {
     /// The client did not answer in time.
     #[error("the client did not answer within {0:?}")]
     Timeout(Duration),
+    /// A request of protocol 2026-07-28 has no answer to this question yet:
+    /// it goes back to the client in an input-required result.
+    #[error("waiting for the client's answer (input required)")]
+    InputRequired,
 }
 
 /// What a running tool may ask of the client that called it: log messages

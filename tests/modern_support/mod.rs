@@ -13,6 +13,8 @@ use std::time::Duration;
 use rmcp_server::config::HttpConfig;
 use rmcp_server::http::{self, AppState};
 use rmcp_server::mcp::fixtures::Fixtures;
+use rmcp_server::mcp::fixtures_modern::ModernFixtures;
+use rmcp_server::mcp::input::StateKey;
 use rmcp_server::mcp::{McpServer, ServerOptions};
 use rmcp_server::metrics::Metrics;
 use rmcp_server::r::{EngineConfig, RHandle};
@@ -47,16 +49,29 @@ pub struct Server {
 impl Server {
     /// The fixtures server, with the catalog (on R) when `with_catalog`.
     pub async fn start(with_catalog: bool) -> Server {
+        Server::start_keyed(with_catalog, None).await
+    }
+
+    /// [`start`](Self::start) with `key` sealing input-required rounds
+    /// (replicas that share it can continue each other's rounds).
+    pub async fn start_keyed(with_catalog: bool, key: Option<&[u8]>) -> Server {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
         let address = listener.local_addr().expect("address");
         let config = HttpConfig::local(address);
         let fixtures = Fixtures::new();
-        let mut builder = McpServer::builder(ServerOptions::default())
+        let modern = ModernFixtures::new();
+        let mut options = ServerOptions::default();
+        if let Some(key) = key {
+            options.request_state_key = StateKey::new(key);
+        }
+        let mut builder = McpServer::builder(options)
             .tools(fixtures.clone())
             .prompts(fixtures.clone())
-            .resources(fixtures);
+            .resources(fixtures)
+            .tools(modern.clone())
+            .prompts(modern);
         let engine = with_catalog.then(engine);
         if let Some(engine) = &engine {
             builder = builder.tools(Arc::new(Catalog::new(engine.clone()).expect("catalog")));
