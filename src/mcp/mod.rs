@@ -20,12 +20,14 @@
 //!   sealed `requestState`.
 //! - `fixtures_modern`: the conformance suite's fixtures for 2026-07-28.
 //! - `listen`: that revision's `subscriptions/listen` (filter, tagging).
+//! - `era`: the era lock of a connection without headers (stdio).
 //!
 //! It knows no R and no HTTP: tools come from [`ToolProvider`]s, and the
 //! transports (`http`, `stdio`) hand it decoded messages and a sink.
 
 mod call;
 mod dispatch;
+pub mod era;
 pub mod fixtures;
 pub mod fixtures_modern;
 pub mod input;

@@ -351,9 +351,51 @@ impl McpServer {
             capabilities,
         )?;
         let round = Arc::new(round);
+        let tool = (request.method == "tools/call")
+            .then(|| request.params.get("name").and_then(Value::as_str))
+            .flatten()
+            .map(str::to_string);
         let outcome =
             input::scope(Arc::clone(&round), self.request(session, request, outbound)).await;
-        self.finish_modern(session, &request.method, outcome, &round)
+        // The request's session ends with it: what a provider holds for it
+        // (a free-form R worker and its workspace) goes now.
+        self.end_session(&session.id);
+        let outcome = self.finish_modern(session, &request.method, outcome, &round)?;
+        Ok(match (tool, outcome) {
+            (Some(tool), Answer::Value(result)) => {
+                Answer::Value(self.add_stateless_note(&tool, result))
+            }
+            (_, outcome) => outcome,
+        })
+    }
+
+    /// Frees what every tool provider holds for session `id`.
+    pub fn end_session(&self, id: &str) {
+        for provider in &self.inner.tool_providers {
+            provider.end_session(id);
+        }
+    }
+
+    /// Appends to a completed tool result the note its provider gives for
+    /// the stateless path (what did not persist), as a last text block.
+    fn add_stateless_note(&self, tool: &str, mut result: Value) -> Value {
+        if result["resultType"] != "complete" {
+            return result;
+        }
+        let note = self
+            .inner
+            .by_name
+            .get(tool)
+            .and_then(|index| self.inner.tools.get(*index))
+            .and_then(|entry| self.inner.tool_providers.get(entry.provider))
+            .and_then(|provider| provider.stateless_note(tool));
+        if let (Some(note), Some(content)) = (
+            note,
+            result.get_mut("content").and_then(Value::as_array_mut),
+        ) {
+            content.push(json!({"type": "text", "text": note}));
+        }
+        result
     }
 
     /// Completes a modern request's outcome: an input-required result when

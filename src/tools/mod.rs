@@ -85,6 +85,17 @@ pub trait ToolProvider: Send + Sync {
         arguments: Value,
         context: CallContext,
     ) -> Option<BoxFuture<'a, CallToolResult>>;
+
+    /// Frees what session `session_id` holds with this provider. The
+    /// per-request sessions of protocol 2026-07-28 end after each request.
+    fn end_session(&self, _session_id: &str) {}
+
+    /// What a call of tool `name` for a stateless (2026-07-28) request should
+    /// add to its answer: what does not persist on that path. `None` for
+    /// tools that keep nothing between calls.
+    fn stateless_note(&self, _name: &str) -> Option<&'static str> {
+        None
+    }
 }
 
 impl CallContext {

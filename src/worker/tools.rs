@@ -186,6 +186,14 @@ impl ToolProvider for FreeFormR {
         self.tools.clone()
     }
 
+    fn end_session(&self, session_id: &str) {
+        self.session_ended(session_id);
+    }
+
+    fn stateless_note(&self, name: &str) -> Option<&'static str> {
+        crate::tools::flexible_r::stateless::note(name)
+    }
+
     fn call<'a>(
         &'a self,
         name: &'a str,

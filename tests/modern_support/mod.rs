@@ -19,6 +19,7 @@ use rmcp_server::mcp::{McpServer, ServerOptions};
 use rmcp_server::metrics::Metrics;
 use rmcp_server::r::{EngineConfig, RHandle};
 use rmcp_server::tools::catalog::Catalog;
+use rmcp_server::tools::ToolProvider;
 use serde_json::{json, Value};
 use tokio::sync::oneshot;
 
@@ -55,6 +56,16 @@ impl Server {
     /// [`start`](Self::start) with `key` sealing input-required rounds
     /// (replicas that share it can continue each other's rounds).
     pub async fn start_keyed(with_catalog: bool, key: Option<&[u8]>) -> Server {
+        Server::start_with(with_catalog, key, None).await
+    }
+
+    /// [`start_keyed`](Self::start_keyed) with `extra` tools (the free-form
+    /// R provider) after the fixtures.
+    pub async fn start_with(
+        with_catalog: bool,
+        key: Option<&[u8]>,
+        extra: Option<Arc<dyn ToolProvider>>,
+    ) -> Server {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
@@ -75,6 +86,9 @@ impl Server {
         let engine = with_catalog.then(engine);
         if let Some(engine) = &engine {
             builder = builder.tools(Arc::new(Catalog::new(engine.clone()).expect("catalog")));
+        }
+        if let Some(extra) = extra {
+            builder = builder.tools(extra);
         }
         let mcp = builder.build(Arc::new(Metrics::new().expect("metrics")));
         let state = AppState::new(mcp, engine, config);

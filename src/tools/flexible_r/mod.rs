@@ -5,6 +5,7 @@ pub(crate) mod approve_operation;
 pub(crate) mod approve_r_package;
 pub(crate) mod execute_r_analysis;
 pub(crate) mod list_allowed_r_packages;
+pub(crate) mod stateless;
 
 /// This category's tools.
 pub(crate) const TOOLS: &[&crate::tools::spec::ToolSpec] = &[

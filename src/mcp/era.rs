@@ -1,0 +1,109 @@
+//! Which revision a connection speaks when nothing per request says so
+//! (stdio has no headers): its first request decides, and the connection
+//! stays in that era. `initialize` starts the older revisions' era (one
+//! session for the connection); a request whose `_meta` names a protocol
+//! version starts the stateless 2026-07-28 era (a session per request).
+//!
+//! It owns the lock and the start of a modern request on such a
+//! connection; HTTP decides per request (`http::modern`).
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
+
+use rmcp::model::ErrorData;
+use tokio_util::sync::CancellationToken;
+
+use super::jsonrpc::Request;
+use super::modern::{self, Refusal};
+use super::session::{Session, SessionKind};
+use super::McpServer;
+
+/// The two eras.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Era {
+    /// 2024-11-05 to 2025-11-25: `initialize`, then one session.
+    Legacy,
+    /// 2026-07-28: stateless requests carrying `_meta`.
+    Modern,
+}
+
+/// The era of one connection, fixed by its first deciding request.
+#[derive(Debug, Default)]
+pub struct EraLock {
+    era: OnceLock<Era>,
+    /// Numbers the per-request sessions of the modern era.
+    next: AtomicU64,
+}
+
+impl EraLock {
+    /// The era `request` is handled in. A request that decides nothing (a
+    /// `ping` before `initialize`) is handled as the older revisions would,
+    /// without locking.
+    pub fn decide(&self, request: &Request) -> Era {
+        if let Some(era) = self.era.get() {
+            return *era;
+        }
+        let era = if request.method == "initialize" {
+            Era::Legacy
+        } else if modern::has_modern_meta(&request.params) {
+            Era::Modern
+        } else {
+            return Era::Legacy;
+        };
+        *self.era.get_or_init(|| era)
+    }
+
+    fn next_id(&self) -> String {
+        format!("stdio-modern-{}", self.next.fetch_add(1, Ordering::Relaxed))
+    }
+}
+
+impl McpServer {
+    /// Starts a modern request on an era-locked connection: checks `_meta`
+    /// and the method (the errors a client of the revision expects), and
+    /// makes the request's own session, ended when its handling is over.
+    pub fn begin_modern_request(
+        &self,
+        lock: &EraLock,
+        request: &Request,
+        parent: &CancellationToken,
+    ) -> Result<Arc<Session>, ErrorData> {
+        let meta = modern::read_meta(&request.params, None).map_err(|refusal| refusal.error)?;
+        if !modern::is_modern_method(&request.method) {
+            return Err(Refusal::method_not_found(&request.method).error);
+        }
+        let session = Arc::new(Session::new(lock.next_id(), SessionKind::Standard, parent));
+        self.begin_modern(&session, &meta);
+        Ok(session)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn request(method: &str, params: serde_json::Value) -> Request {
+        Request {
+            id: rmcp::model::RequestId::Number(1),
+            method: method.into(),
+            params: params.as_object().cloned().unwrap_or_default(),
+        }
+    }
+
+    #[test]
+    fn the_first_deciding_request_locks_the_era() {
+        let lock = EraLock::default();
+        assert_eq!(lock.decide(&request("ping", json!({}))), Era::Legacy);
+        let modern = request(
+            "tools/list",
+            json!({"_meta": {"io.modelcontextprotocol/protocolVersion": "2026-07-28"}}),
+        );
+        assert_eq!(lock.decide(&modern), Era::Modern);
+        assert_eq!(lock.decide(&request("initialize", json!({}))), Era::Modern);
+
+        let lock = EraLock::default();
+        assert_eq!(lock.decide(&request("initialize", json!({}))), Era::Legacy);
+        assert_eq!(lock.decide(&modern), Era::Legacy);
+    }
+}
