@@ -129,6 +129,10 @@ fn check_headers(
     Ok(())
 }
 
+/// Numbers the per-request sessions (their ids key what a provider holds
+/// for them, such as a free-form R worker, until the request ends).
+static NEXT_REQUEST: AtomicU64 = AtomicU64::new(1);
+
 /// Collects what a request sends before its response (progress, logs) as
 /// event-stream events.
 struct EventSink {
@@ -210,16 +214,15 @@ pub(super) async fn post(
     if request.method == "subscriptions/listen" {
         return listen(state, &id, &request.params);
     }
-    let session = match state.sessions.create(SessionKind::Standard) {
-        Ok(session) => session,
-        Err(error) => {
-            return reply::rpc_error(
-                StatusCode::SERVICE_UNAVAILABLE,
-                code::INTERNAL_ERROR.0,
-                &error.to_string(),
-            )
-        }
-    };
+    // The request's own session: never in the session store (it names no
+    // client, so it neither counts against nor evicts the older revisions'
+    // sessions); cancelled at shutdown with every call.
+    let number = NEXT_REQUEST.fetch_add(1, Ordering::Relaxed);
+    let session = Arc::new(Session::new(
+        format!("modern-{number}"),
+        SessionKind::Standard,
+        &state.calls,
+    ));
     state.mcp.begin_modern(&session, &meta);
     let streams = accepts_sse && request.method == "tools/call";
     answer(state, session, message, streams, info).await
@@ -243,11 +246,10 @@ async fn answer(
         next: AtomicU64::new(1),
     });
     let mcp = state.mcp.clone();
-    let app = state.clone();
     let (done, answered) = tokio::sync::oneshot::channel::<()>();
     let mut call = Box::pin(async move {
         let response = mcp.handle(&session, message, sink).await;
-        app.sessions.remove(&session.id);
+        session.close();
         drop(done);
         response
     });
