@@ -366,3 +366,51 @@ async fn a_shared_key_lets_any_replica_finish_a_round() {
     let refused = request(&stranger.url, "tools/call", retry).await;
     assert_eq!(refused.response()["error"]["code"], -32602);
 }
+
+/// A client listens for resource notifications with `subscriptions/listen`:
+/// the stream opens with the acknowledgement of what the server honours,
+/// tagged with the subscription id (the listen request's id); tool list
+/// changes, which never happen here, are not promised.
+#[tokio::test]
+async fn a_listen_stream_opens_with_its_acknowledgement() {
+    let server = Server::start(false).await;
+    let body = json!({"jsonrpc": "2.0", "id": "listen-1", "method": "subscriptions/listen",
+        "params": {"notifications": {"resourcesListChanged": true, "toolsListChanged": true},
+                   "_meta": meta(json!({}))}});
+    let mut response = reqwest::Client::new()
+        .post(&server.url)
+        .header("content-type", "application/json")
+        .header("accept", "application/json, text/event-stream")
+        .header("mcp-protocol-version", MODERN)
+        .header("mcp-method", "subscriptions/listen")
+        .body(body.to_string())
+        .send()
+        .await
+        .expect("listen sent");
+    assert_eq!(response.status(), 200);
+    let mut text = String::new();
+    let first = tokio::time::timeout(std::time::Duration::from_secs(10), async {
+        loop {
+            let chunk = response.chunk().await.expect("stream").expect("a chunk");
+            text.push_str(&String::from_utf8_lossy(&chunk));
+            if let Some(data) = text
+                .lines()
+                .find_map(|line| line.strip_prefix("data:"))
+                .and_then(|data| serde_json::from_str::<Value>(data.trim()).ok())
+            {
+                return data;
+            }
+        }
+    })
+    .await
+    .expect("an event in time");
+    assert_eq!(first["method"], "notifications/subscriptions/acknowledged");
+    assert_eq!(
+        first["params"]["_meta"]["io.modelcontextprotocol/subscriptionId"],
+        "listen-1"
+    );
+    assert_eq!(
+        first["params"]["notifications"],
+        json!({"resourcesListChanged": true})
+    );
+}
