@@ -24,7 +24,7 @@ use warp::reply::Response;
 
 use super::reply;
 use super::{AppState, RequestInfo};
-use crate::mcp::jsonrpc::{self, code, Message};
+use crate::mcp::jsonrpc::{self, code, Message, Outgoing};
 use crate::mcp::modern::{self as era, Refusal, RefusalKind};
 use crate::mcp::session::{Session, SessionKind};
 use crate::mcp::stream::{MessageSink, Outbound, StreamEvent};
@@ -248,7 +248,7 @@ async fn answer(
     let mcp = state.mcp.clone();
     let (done, answered) = tokio::sync::oneshot::channel::<()>();
     let mut call = Box::pin(async move {
-        let response = mcp.handle(&session, message, sink).await;
+        let response = mcp.handle_encoded(&session, message, sink).await;
         session.close();
         drop(done);
         response
@@ -261,7 +261,7 @@ async fn answer(
                 if let Some(response) = call.await {
                     let _ = sender.send(StreamEvent::Message {
                         id: "0".into(),
-                        data: response.to_string().into(),
+                        data: response.into_value().to_string().into(),
                     });
                 }
             });
@@ -275,7 +275,7 @@ async fn answer(
             if let Some(response) = response {
                 events.push(StreamEvent::Message {
                     id: "0".into(),
-                    data: response.to_string().into(),
+                    data: response.into_value().to_string().into(),
                 });
             }
             let (replay_sender, replay) = mpsc::unbounded_channel();
@@ -334,9 +334,12 @@ fn listen(state: &AppState, id: &RequestId, params: &serde_json::Map<String, Val
 /// open and a client that went away is noticed.
 const KEEP_ALIVE: std::time::Duration = std::time::Duration::from_secs(15);
 
-fn json_answer(response: Option<Value>) -> Response {
+/// A JSON body; a result serialized once (the first page of `tools/list`)
+/// is written as it is.
+fn json_answer(response: Option<Outgoing>) -> Response {
     match response {
-        Some(response) => reply::json(status_of_response(&response), &response),
+        Some(Outgoing::Cached { id, result }) => reply::cached(&id, &result, false),
+        Some(Outgoing::Value(response)) => reply::json(status_of_response(&response), &response),
         None => reply::empty(StatusCode::ACCEPTED),
     }
 }

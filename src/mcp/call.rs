@@ -158,7 +158,9 @@ impl ClientPeer for SessionPeer {
     fn request(&self, method: &str, params: Value) -> BoxFuture<'static, Result<Value, PeerError>> {
         // Protocol 2026-07-28 sends the client no requests: the question
         // goes into the call's input-required result.
-        if let Some(answer) = super::input::ask(None, method, params.clone()) {
+        if super::input::current().is_some() {
+            let answer =
+                super::input::ask(None, method, params).unwrap_or(Err(PeerError::Disconnected));
             return Box::pin(async move { answer });
         }
         let capability = match method {

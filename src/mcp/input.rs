@@ -7,11 +7,13 @@
 //! the start and finds its answers.
 //!
 //! `requestState` carries the answers of the earlier rounds, bound to the
-//! method, the tool or prompt, and the arguments, and sealed with
-//! HMAC-SHA256 under the server's key ([`StateKey`]), so a client cannot
-//! forge or alter it, and any replica with the same key can continue a
-//! round another one began. It is signed, not encrypted: it holds nothing
-//! secret (the client's own answers).
+//! method and the tool or prompt, and sealed with HMAC-SHA256 under the
+//! server's key ([`StateKey`]), so a client cannot forge or alter it, and
+//! any replica with the same key can continue a round another one began. It
+//! is signed, not encrypted: it holds nothing secret (the client's own
+//! answers). It is not bound to the arguments: they can be a whole data
+//! table, hashing them on every call would cost more than it protects, and
+//! the state holds only answers the client could give again anyway.
 //!
 //! It owns the round ([`InputRound`], in scope for the handlers of one
 //! request through a task-local) and the state's format; not the wire
@@ -103,7 +105,7 @@ fn capability_of(method: &str) -> Option<&'static str> {
 
 /// One request's round of questions to the client.
 pub struct InputRound {
-    /// What the state is bound to: method, tool or prompt name, arguments.
+    /// What the state is bound to: method, and tool, prompt or resource.
     binding: String,
     /// The client's answers so far, by key (earlier rounds' from the
     /// state, this round's from `inputResponses`).
@@ -155,15 +157,7 @@ impl InputRound {
             .or_else(|| params.get("uri"))
             .and_then(Value::as_str)
             .unwrap_or("");
-        let arguments = params
-            .get("arguments")
-            .map(Value::to_string)
-            .unwrap_or_default();
-        let digest: String = Sha256::digest(arguments.as_bytes())
-            .iter()
-            .map(|byte| format!("{byte:02x}"))
-            .collect();
-        let binding = format!("{method}\n{name}\n{digest}");
+        let binding = format!("{method}\n{name}");
         let mut responses = match params.get("requestState") {
             None | Some(Value::Null) => Map::new(),
             Some(Value::String(state)) => open(key, state, &binding)?,

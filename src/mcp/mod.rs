@@ -117,6 +117,9 @@ struct Inner {
     /// the server runs, and building ~90 KB of schemas per call was most of
     /// that method's cost.
     first_tools_page: Arc<jsonrpc::CachedResult>,
+    /// The same page as protocol 2026-07-28 answers it (with `resultType`
+    /// and caching hints), made from it on first use.
+    modern_first_tools_page: std::sync::OnceLock<Arc<jsonrpc::CachedResult>>,
 }
 
 /// The protocol engine shared by every transport and session.
@@ -226,6 +229,7 @@ impl McpServerBuilder {
                 metrics,
                 notifier,
                 first_tools_page,
+                modern_first_tools_page: std::sync::OnceLock::new(),
             }),
         }
     }

@@ -233,7 +233,7 @@ pub fn read_meta(
 /// Whether `session` serves one modern request (its context came from
 /// `_meta`, not from `initialize`).
 pub fn is_modern(session: &Session) -> bool {
-    session.protocol_version() == MODERN_VERSION
+    session.speaks(MODERN_VERSION)
 }
 
 /// How long a client may keep a result of `method`, and who may share it
@@ -369,6 +369,31 @@ impl McpServer {
         })
     }
 
+    /// The first page of `tools/list` for this era, serialized once from the
+    /// older revisions' page (`legacy`) with `resultType` and the hints.
+    fn modern_tools_page(&self, legacy: Arc<jsonrpc::CachedResult>) -> Arc<jsonrpc::CachedResult> {
+        let page = self.inner.modern_first_tools_page.get_or_init(|| {
+            let response = jsonrpc::Outgoing::Cached {
+                id: rmcp::model::RequestId::Number(0),
+                result: legacy,
+            }
+            .into_value();
+            let mut result = response.get("result").cloned().unwrap_or(Value::Null);
+            if let (Some(object), Some((ttl_ms, scope))) =
+                (result.as_object_mut(), cache_hints("tools/list"))
+            {
+                object.insert("resultType".into(), json!("complete"));
+                object.insert("ttlMs".into(), json!(ttl_ms));
+                object.insert(
+                    "cacheScope".into(),
+                    to_result(&scope).unwrap_or(Value::Null),
+                );
+            }
+            Arc::new(jsonrpc::CachedResult::new(result.to_string()))
+        });
+        Arc::clone(page)
+    }
+
     /// Frees what every tool provider holds for session `id`.
     pub fn end_session(&self, id: &str) {
         for provider in &self.inner.tool_providers {
@@ -426,6 +451,9 @@ impl McpServer {
         }
         let mut value = match outcome? {
             Answer::Value(value) => value,
+            Answer::Cached(result) if method == "tools/list" => {
+                return Ok(Answer::Cached(self.modern_tools_page(result)));
+            }
             // The cached first page of `tools/list` is text; this era adds
             // members to it, so it is parsed back (once per such request).
             Answer::Cached(result) => {

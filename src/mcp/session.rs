@@ -122,6 +122,14 @@ impl Session {
             .unwrap_or_else(|| "2024-11-05".to_string())
     }
 
+    /// Whether the session speaks protocol `version` (no copy of it made).
+    pub fn speaks(&self, version: &str) -> bool {
+        lock(&self.state)
+            .handshake
+            .as_ref()
+            .is_some_and(|handshake| handshake.protocol_version == version)
+    }
+
     /// Whether the client declared capability `name` (e.g. `"sampling"`).
     pub fn client_supports(&self, name: &str) -> bool {
         lock(&self.state)
