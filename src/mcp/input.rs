@@ -25,7 +25,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
-use rmcp::model::ErrorData;
+use rmcp::model::{ErrorData, InputRequests, InputRequiredResult};
 use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
@@ -227,18 +227,26 @@ impl InputRound {
     }
 
     /// The `InputRequiredResult` when a handler asked questions this round
-    /// that the client has not answered.
-    pub(super) fn input_required(&self, key: &StateKey) -> Option<Value> {
+    /// that the client has not answered, built with rmcp's wire types (a
+    /// question they cannot type is an internal error, never sent
+    /// malformed).
+    pub(super) fn input_required(&self, key: &StateKey) -> Option<Result<Value, ErrorData>> {
         let asked = self.asked.lock().unwrap_or_else(|p| p.into_inner());
         if asked.is_empty() {
             return None;
         }
         let requests: Map<String, Value> = asked.iter().cloned().collect();
-        Some(json!({
-            "resultType": "input_required",
-            "inputRequests": requests,
-            "requestState": seal(key, &self.responses, &self.binding),
-        }))
+        let typed = serde_json::from_value::<InputRequests>(Value::Object(requests))
+            .map_err(|error| format!("a question to the client is malformed: {error}"))
+            .and_then(|requests| {
+                let result = InputRequiredResult::new(
+                    Some(requests),
+                    Some(seal(key, &self.responses, &self.binding)),
+                );
+                serde_json::to_value(result).map_err(|error| error.to_string())
+            })
+            .map_err(|message| ErrorData::internal_error(message, None));
+        Some(typed)
     }
 }
 

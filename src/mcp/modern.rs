@@ -435,7 +435,7 @@ impl McpServer {
         round: &InputRound,
     ) -> Result<Answer, ErrorData> {
         if let Some(result) = round.input_required(&self.inner.options.request_state_key) {
-            return Ok(Answer::Value(result));
+            return result.map(Answer::Value);
         }
         if let Some(capability) = round
             .missing_capability()
