@@ -130,6 +130,21 @@ mod tests {
             assert!(error.to_string().contains("RMCP_NODE_ID"), "{error}");
         }
     }
+
+    #[test]
+    fn request_state_keys_are_long_enough_and_never_shown() {
+        assert!(parse(&[]).expect("no key").request_state_key.is_none());
+        let key = "k".repeat(32);
+        let config = parse(&["--request-state-key", &key]).expect("32 bytes");
+        assert_eq!(config.request_state_key, Some(Secret(key.clone())));
+        assert!(!format!("{config:?}").contains(&key));
+        let error = parse(&["--request-state-key", "short"]).expect_err("too short");
+        assert!(
+            error.to_string().contains("RMCP_REQUEST_STATE_KEY"),
+            "{error}"
+        );
+        assert!(!error.to_string().contains("short\""), "{error}");
+    }
 }
 
 /// rmcp: statistical analysis in R over the Model Context Protocol.

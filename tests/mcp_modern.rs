@@ -90,8 +90,9 @@ async fn stateless_linear_model_on_any_replica() {
 /// Requests the revision cannot serve are refused with its error codes and
 /// HTTP statuses, each answering the request's own id: no `_meta` (400,
 /// -32602), a version the server does not speak (400, -32022 with the list
-/// to retry with), headers that disagree with the body (400, -32020), and
-/// methods the revision removed (404, -32601).
+/// to retry with), headers that disagree with the body (400, -32020),
+/// methods the revision removed (404, -32601), and the GET stream it
+/// replaced with `subscriptions/listen` (405).
 #[tokio::test]
 async fn malformed_or_unservable_requests_are_refused() {
     let server = Server::start(false).await;
@@ -157,6 +158,16 @@ async fn malformed_or_unservable_requests_are_refused() {
     .await;
     assert_eq!(wrong_name.status, 400);
     assert_eq!(wrong_name.response()["error"]["code"], -32020);
+
+    let stream = reqwest::Client::new()
+        .get(url.as_str())
+        .header("accept", "text/event-stream")
+        .header("mcp-protocol-version", MODERN)
+        .send()
+        .await
+        .expect("GET sent");
+    assert_eq!(stream.status(), 405);
+    assert_eq!(stream.headers()["allow"], "POST");
 
     for removed in [
         "initialize",

@@ -356,6 +356,9 @@ where
                 legacy::message(state, query, bytes, info)
             }
         }
+        ("GET" | "DELETE", "/mcp") if modern::names_modern_version(headers) => {
+            modern::not_in_this_revision(method.as_str())
+        }
         ("GET", "/mcp") => streamable::get(state, headers),
         ("DELETE", "/mcp") => streamable::delete(state, headers),
         ("GET", "/mcp/sse") => legacy::connect(state),

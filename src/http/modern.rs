@@ -60,6 +60,27 @@ pub(super) fn is_modern(headers: &HeaderMap, body: &Bytes) -> bool {
     }
 }
 
+/// Whether the headers name protocol 2026-07-28 and no session.
+pub(super) fn names_modern_version(headers: &HeaderMap) -> bool {
+    !headers.contains_key("mcp-session-id")
+        && header(headers, "mcp-protocol-version") == Some(era::MODERN_VERSION)
+}
+
+/// `GET` and `DELETE /mcp` for protocol 2026-07-28: the revision has no
+/// standalone stream (`subscriptions/listen` replaces it) and no session
+/// to end, so 405 with `Allow: POST`.
+pub(super) fn not_in_this_revision(method: &str) -> Response {
+    let response = reply::rpc_error(
+        StatusCode::METHOD_NOT_ALLOWED,
+        code::METHOD_NOT_FOUND.0,
+        &format!(
+            "{method} /mcp is not part of protocol {}: POST requests, and subscriptions/listen for notifications",
+            era::MODERN_VERSION
+        ),
+    );
+    reply::with_header(response, "allow", "POST")
+}
+
 fn status_of(kind: RefusalKind) -> StatusCode {
     match kind {
         RefusalKind::BadRequest => StatusCode::BAD_REQUEST,
