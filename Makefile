@@ -38,10 +38,12 @@ clippy:
 test-rust:
 	$(CARGO) test --locked
 
-# The official MCP conformance suite (npm) against the fixtures server.
+# The official MCP conformance suite (npm) against the fixtures server; then
+# 0.2.0-alpha.12's required scenarios of 2026-07-28 and 2025-11-25.
 conformance:
 	$(CARGO) build --locked --bin rmcp
 	bash tests/conformance/run.sh
+	bash tests/conformance/requirements.sh
 
 # The official Python MCP client (PyPI `mcp`, in .venv-test/) over stdio and HTTP.
 python-client:
