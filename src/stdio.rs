@@ -118,6 +118,7 @@ pub async fn serve<R, W>(
                         .map(str::to_string)
                 })
                 .flatten();
+            let tracked = (request_era == Era::Modern).then(|| era.track(&request.id, &session));
             let (mcp, sink) = (mcp.clone(), Arc::clone(&sink));
             tasks.spawn(async move {
                 let started = Instant::now();
@@ -134,7 +135,15 @@ pub async fn serve<R, W>(
                     "stdio {method}{tool} {outcome} {}ms",
                     started.elapsed().as_millis()
                 );
+                drop(tracked);
             });
+        } else if let (true, Message::Notification(notification)) = (era.is_modern(), &message) {
+            // Modern requests run on sessions of their own; only a
+            // cancellation concerns them.
+            if notification.method == "notifications/cancelled" && era.cancel(&notification.params)
+            {
+                log::info!("request cancelled by the client");
+            }
         } else {
             mcp.handle(&session, message, Arc::clone(&sink)).await;
         }

@@ -7,13 +7,15 @@
 //! It owns the lock and the start of a modern request on such a
 //! connection; HTTP decides per request (`http::modern`).
 
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
-use rmcp::model::ErrorData;
+use rmcp::model::{ErrorData, RequestId};
+use serde_json::{Map, Value};
 use tokio_util::sync::CancellationToken;
 
-use super::jsonrpc::Request;
+use super::jsonrpc::{self, Request};
 use super::modern::{self, Refusal};
 use super::session::{Session, SessionKind};
 use super::McpServer;
@@ -28,11 +30,32 @@ pub enum Era {
 }
 
 /// The era of one connection, fixed by its first deciding request.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct EraLock {
     era: OnceLock<Era>,
     /// Numbers the per-request sessions of the modern era.
     next: AtomicU64,
+    /// The modern era's requests in flight, by request id, so that
+    /// `notifications/cancelled` finds the session the request runs on.
+    in_flight: Arc<Mutex<HashMap<String, Arc<Session>>>>,
+}
+
+/// Keeps a modern request findable for cancellation until dropped.
+pub struct Tracked {
+    in_flight: Arc<Mutex<HashMap<String, Arc<Session>>>>,
+    key: String,
+}
+
+impl Drop for Tracked {
+    fn drop(&mut self) {
+        lock(&self.in_flight).remove(&self.key);
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 impl EraLock {
@@ -51,6 +74,36 @@ impl EraLock {
             return Era::Legacy;
         };
         *self.era.get_or_init(|| era)
+    }
+
+    /// Whether the connection is locked in the modern era.
+    pub fn is_modern(&self) -> bool {
+        self.era.get() == Some(&Era::Modern)
+    }
+
+    /// Registers modern request `id` running on `session` until the
+    /// returned guard is dropped.
+    pub fn track(&self, id: &RequestId, session: &Arc<Session>) -> Tracked {
+        let key = jsonrpc::id_key(id);
+        lock(&self.in_flight).insert(key.clone(), Arc::clone(session));
+        Tracked {
+            in_flight: Arc::clone(&self.in_flight),
+            key,
+        }
+    }
+
+    /// `notifications/cancelled` of the modern era: cancels the named
+    /// request if it is in flight.
+    pub fn cancel(&self, params: &Map<String, Value>) -> bool {
+        let Some(id) = params
+            .get("requestId")
+            .cloned()
+            .and_then(|id| serde_json::from_value::<RequestId>(id).ok())
+        else {
+            return false;
+        };
+        let session = lock(&self.in_flight).get(&jsonrpc::id_key(&id)).cloned();
+        session.is_some_and(|session| session.cancel_request(&id))
     }
 
     fn next_id(&self) -> String {
@@ -105,5 +158,21 @@ mod tests {
         let lock = EraLock::default();
         assert_eq!(lock.decide(&request("initialize", json!({}))), Era::Legacy);
         assert_eq!(lock.decide(&modern), Era::Legacy);
+    }
+
+    #[test]
+    fn a_modern_request_in_flight_can_be_cancelled_until_it_ends() {
+        let lock = EraLock::default();
+        let root = CancellationToken::new();
+        let session = Arc::new(Session::new("s", SessionKind::Standard, &root));
+        let id = RequestId::Number(7);
+        let in_flight = session.begin_request(&id);
+        let tracked = lock.track(&id, &session);
+        let params = json!({"requestId": 7});
+        let params = params.as_object().cloned().unwrap_or_default();
+        assert!(lock.cancel(&params));
+        assert!(in_flight.token.is_cancelled());
+        drop(tracked);
+        assert!(!lock.cancel(&params));
     }
 }

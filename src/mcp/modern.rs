@@ -252,6 +252,19 @@ fn cache_hints(method: &str) -> Option<(u64, CacheScope)> {
     }
 }
 
+/// Ends a per-request session when dropped.
+struct EndOnDrop<'a> {
+    server: &'a McpServer,
+    session: &'a Session,
+}
+
+impl Drop for EndOnDrop<'_> {
+    fn drop(&mut self) {
+        self.session.close();
+        self.server.end_session(&self.session.id);
+    }
+}
+
 /// Freshness of the lists that never change while the server runs: an
 /// hour, short enough that a new release is seen the same day.
 const LIST_TTL_MS: u64 = 3_600_000;
@@ -355,11 +368,17 @@ impl McpServer {
             .then(|| request.params.get("name").and_then(Value::as_str))
             .flatten()
             .map(str::to_string);
+        // The request's session ends with it, also when the transport drops
+        // this future (the client went away): its calls are cancelled and
+        // what a provider holds for it (a free-form R worker and its
+        // workspace) goes.
+        let ending = EndOnDrop {
+            server: self,
+            session,
+        };
         let outcome =
             input::scope(Arc::clone(&round), self.request(session, request, outbound)).await;
-        // The request's session ends with it: what a provider holds for it
-        // (a free-form R worker and its workspace) goes now.
-        self.end_session(&session.id);
+        drop(ending);
         let outcome = self.finish_modern(session, &request.method, outcome, &round)?;
         Ok(match (tool, outcome) {
             (Some(tool), Answer::Value(result)) => {
