@@ -425,3 +425,44 @@ async fn a_listen_stream_opens_with_its_acknowledgement() {
         json!({"resourcesListChanged": true})
     );
 }
+
+/// An argument a tool marks with `x-mcp-header` also travels as an
+/// `Mcp-Param-*` header (literal or `=?base64?…?=`), so a proxy can route on
+/// it; the server refuses a request whose header is missing, malformed or
+/// different from the body (400, -32020).
+#[tokio::test]
+async fn parameter_headers_must_agree_with_the_body() {
+    let server = Server::start(false).await;
+    let body = json!({"jsonrpc": "2.0", "id": 3, "method": "tools/call",
+        "params": {"name": "test_custom_headers", "arguments": {"region": "eu-west"},
+                   "_meta": meta(json!({}))}});
+    let call = |param: Option<&'static str>| {
+        let body = body.clone();
+        let url = server.url.clone();
+        async move {
+            let mut headers = vec![
+                ("mcp-protocol-version", MODERN),
+                ("mcp-method", "tools/call"),
+                ("mcp-name", "test_custom_headers"),
+            ];
+            if let Some(value) = param {
+                headers.push(("mcp-param-region", value));
+            }
+            post(&url, &body, &headers).await
+        }
+    };
+    let literal = call(Some("eu-west")).await;
+    assert_eq!(literal.status, 200);
+    assert_eq!(
+        literal.response()["result"]["content"][0]["text"],
+        "region: eu-west"
+    );
+    // "eu-west" in standard Base64.
+    let encoded = call(Some("=?base64?ZXUtd2VzdA==?=")).await;
+    assert_eq!(encoded.status, 200, "{:?}", encoded.messages);
+    for refused in [None, Some("us-east"), Some("=?base64?ZXUtd2VzdA?=")] {
+        let answer = call(refused).await;
+        assert_eq!(answer.status, 400, "{refused:?}");
+        assert_eq!(answer.response()["error"]["code"], -32020, "{refused:?}");
+    }
+}

@@ -154,6 +154,74 @@ fn check_headers(
 /// for them, such as a free-form R worker, until the request ends).
 static NEXT_REQUEST: AtomicU64 = AtomicU64::new(1);
 
+/// The SEP-2243 custom-parameter headers: each argument the tool marks with
+/// `x-mcp-header` travels also as `Mcp-Param-<name>` (literally, or as
+/// `=?base64?<standard Base64>?=`), and must agree with the body; a value
+/// in the body without its header, malformed Base64, or a different value
+/// is refused (400, -32020), so a proxy routing on the header sees what the
+/// tool gets.
+fn check_parameter_headers(
+    state: &AppState,
+    headers: &HeaderMap,
+    params: &serde_json::Map<String, Value>,
+) -> Result<(), Refusal> {
+    let Some(tool) = params.get("name").and_then(Value::as_str) else {
+        return Ok(());
+    };
+    let parameters = state.mcp.header_parameters(tool);
+    if parameters.is_empty() {
+        return Ok(());
+    }
+    let arguments = params.get("arguments").and_then(Value::as_object);
+    for (suffix, argument) in parameters {
+        let header_name = format!("mcp-param-{}", suffix.to_ascii_lowercase());
+        let sent = header(headers, &header_name);
+        let body = arguments.and_then(|arguments| arguments.get(&argument));
+        let body = match body {
+            None | Some(Value::Null) => None,
+            Some(Value::String(text)) => Some(text.clone()),
+            Some(other) => Some(other.to_string()),
+        };
+        match (sent, body) {
+            (None, None) => {}
+            (None, Some(_)) => {
+                return Err(Refusal::header_mismatch(format!(
+                    "header mismatch: argument {argument:?} needs the Mcp-Param-{suffix} header"
+                )))
+            }
+            (Some(value), body) => {
+                let decoded = decode_parameter(value).ok_or_else(|| {
+                    Refusal::header_mismatch(format!(
+                        "header mismatch: Mcp-Param-{suffix} is not valid =?base64?…?= text"
+                    ))
+                })?;
+                if body.as_deref() != Some(decoded.as_str()) {
+                    return Err(Refusal::header_mismatch(format!(
+                        "header mismatch: Mcp-Param-{suffix} does not match argument {argument:?}"
+                    )));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A parameter header's value: `=?base64?…?=` decoded (standard alphabet,
+/// padding required, UTF-8), anything else as it is.
+fn decode_parameter(value: &str) -> Option<String> {
+    use base64::Engine as _;
+    match value
+        .strip_prefix("=?base64?")
+        .and_then(|rest| rest.strip_suffix("?="))
+    {
+        Some(encoded) => base64::engine::general_purpose::STANDARD
+            .decode(encoded)
+            .ok()
+            .and_then(|bytes| String::from_utf8(bytes).ok()),
+        None => Some(value.to_string()),
+    }
+}
+
 /// Collects what a request sends before its response (progress, logs) as
 /// event-stream events.
 struct EventSink {
@@ -224,6 +292,11 @@ pub(super) async fn post(
     };
     if let Err(refusal) = check_headers(headers, &request.method, &request.params) {
         return refuse(&refusal, Some(&id));
+    }
+    if request.method == "tools/call" {
+        if let Err(refusal) = check_parameter_headers(state, headers, &request.params) {
+            return refuse(&refusal, Some(&id));
+        }
     }
     let meta = match era::read_meta(&request.params, Some(version)) {
         Ok(meta) => meta,

@@ -247,25 +247,43 @@ fn run(name: &str, context: &CallContext) -> CallToolResult {
     outcome.unwrap_or_else(failure)
 }
 
+/// The tool whose argument travels as a header too (SEP-2243).
+const HEADER_TOOL: &str = "test_custom_headers";
+
 impl ToolProvider for ModernFixtures {
     fn tools(&self) -> Vec<Tool> {
-        let schema: Map<String, Value> = match json!({"type": "object", "properties": {}}) {
+        let object = |value: Value| match value {
             Value::Object(schema) => schema,
             _ => Map::new(),
         };
-        let schema = Arc::new(schema);
-        TOOLS
+        let schema = Arc::new(object(json!({"type": "object", "properties": {}})));
+        let mut tools: Vec<Tool> = TOOLS
             .iter()
             .map(|(name, description)| Tool::new(*name, *description, Arc::clone(&schema)))
-            .collect()
+            .collect();
+        tools.push(Tool::new(
+            HEADER_TOOL,
+            "Echoes its region, which a 2026-07-28 client also sends as the Mcp-Param-Region header",
+            Arc::new(object(json!({
+                "type": "object",
+                "properties": {"region": {"type": "string", "x-mcp-header": "Region",
+                                          "description": "where to route the call"}},
+                "required": ["region"]
+            }))),
+        ));
+        tools
     }
 
     fn call<'a>(
         &'a self,
         name: &'a str,
-        _arguments: Value,
+        arguments: Value,
         context: CallContext,
     ) -> Option<BoxFuture<'a, CallToolResult>> {
+        if name == HEADER_TOOL {
+            let region = arguments["region"].as_str().unwrap_or("").to_string();
+            return Some(Box::pin(async move { text(format!("region: {region}")) }));
+        }
         if !TOOLS.iter().any(|(listed, _)| *listed == name) {
             return None;
         }

@@ -413,6 +413,35 @@ impl McpServer {
         Arc::clone(page)
     }
 
+    /// The arguments of tool `name` that a client of 2026-07-28 also sends
+    /// as HTTP headers (SEP-2243: `x-mcp-header` on a property of the input
+    /// schema): (header name suffix, argument name) pairs.
+    pub fn header_parameters(&self, name: &str) -> Vec<(String, String)> {
+        let Some(entry) = self
+            .inner
+            .by_name
+            .get(name)
+            .and_then(|index| self.inner.tools.get(*index))
+        else {
+            return Vec::new();
+        };
+        entry
+            .tool
+            .input_schema
+            .get("properties")
+            .and_then(Value::as_object)
+            .map(|properties| {
+                properties
+                    .iter()
+                    .filter_map(|(argument, schema)| {
+                        let header = schema.get("x-mcp-header")?.as_str()?;
+                        Some((header.to_string(), argument.clone()))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
     /// Frees what every tool provider holds for session `id`.
     pub fn end_session(&self, id: &str) {
         for provider in &self.inner.tool_providers {
