@@ -1,16 +1,17 @@
 //! `POST /mcp` for protocol 2026-07-28, the stateless revision (SEP-2575,
 //! SEP-2243): which requests belong to it ([`is_modern`]), the checks of its
 //! headers against the body (`MCP-Protocol-Version`, `Mcp-Method`,
-//! `Mcp-Name`), and the answer: a JSON body, or an event stream when a tool
-//! call sends notifications before its result.
+//! `Mcp-Name`, `Mcp-Param-*`), and the answer: a JSON body, or an event
+//! stream when a tool call sends notifications before its result;
+//! `subscriptions/listen` streams; 405 for `GET`/`DELETE /mcp`.
 //!
 //! Each request gets a session of its own that lives only as long as the
-//! request (never named to the client, no `Mcp-Session-Id`), filled from the
-//! request's `_meta` and then handled by the same `McpServer` dispatcher as
-//! every other revision. The older revisions keep `streamable.rs` as it is.
+//! request (never named to the client, no `Mcp-Session-Id`, not in the
+//! session store), filled from the request's `_meta` and then handled by
+//! the same `McpServer` dispatcher as every other revision. The older
+//! revisions keep `streamable.rs` as it is.
 //!
-//! It does not own the protocol rules of the revision (`mcp::modern`) nor
-//! the session store.
+//! It does not own the protocol rules of the revision (`mcp::modern`).
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;

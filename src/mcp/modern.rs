@@ -240,7 +240,7 @@ pub fn is_modern(session: &Session) -> bool {
 /// (SEP-2549). The hints are true: the tools, prompts and resource templates
 /// never change while the server runs, but the list of resources and a
 /// resource's contents can (`file://` roots, results that expire), and
-/// `server/discover` names this process.
+/// `server/discover` says what this build serves.
 fn cache_hints(method: &str) -> Option<(u64, CacheScope)> {
     match method {
         "tools/list" | "prompts/list" | "resources/templates/list" => {
@@ -251,6 +251,10 @@ fn cache_hints(method: &str) -> Option<(u64, CacheScope)> {
         _ => None,
     }
 }
+
+/// Freshness of the lists that never change while the server runs: an
+/// hour, short enough that a new release is seen the same day.
+const LIST_TTL_MS: u64 = 3_600_000;
 
 /// Ends a per-request session when dropped.
 struct EndOnDrop<'a> {
@@ -264,10 +268,6 @@ impl Drop for EndOnDrop<'_> {
         self.server.end_session(&self.session.id);
     }
 }
-
-/// Freshness of the lists that never change while the server runs: an
-/// hour, short enough that a new release is seen the same day.
-const LIST_TTL_MS: u64 = 3_600_000;
 
 impl McpServer {
     /// Fills a fresh per-request session from a modern request's `_meta`:
