@@ -38,7 +38,9 @@ clippy:
 test-rust:
 	$(CARGO) test --locked
 
-# The official MCP conformance suite (npm) against the fixtures server.
+# The official MCP conformance suite (npm, pinned in tests/conformance/run.sh)
+# against the fixtures server: the required scenarios of 2026-07-28 and of
+# 2025-11-25.
 conformance:
 	$(CARGO) build --locked --bin rmcp
 	bash tests/conformance/run.sh

@@ -131,6 +131,7 @@ async fn measure(engine: RHandle) -> String {
         vfs: VfsConfig::working_directory(),
         workers: config,
         conformance_fixtures: false,
+        request_state_key: None,
     };
     let assembled = Server::builder(settings)
         .engine(engine)

@@ -137,6 +137,21 @@ mod tests {
             assert!(error.to_string().contains("RMCP_NODE_ID"), "{error}");
         }
     }
+
+    #[test]
+    fn request_state_keys_are_long_enough_and_never_shown() {
+        assert!(parse(&[]).expect("no key").request_state_key.is_none());
+        let key = "k".repeat(32);
+        let config = parse(&["--request-state-key", &key]).expect("32 bytes");
+        assert_eq!(config.request_state_key, Some(Secret(key.clone())));
+        assert!(!format!("{config:?}").contains(&key));
+        let error = parse(&["--request-state-key", "short"]).expect_err("too short");
+        assert!(
+            error.to_string().contains("RMCP_REQUEST_STATE_KEY"),
+            "{error}"
+        );
+        assert!(!error.to_string().contains("short\""), "{error}");
+    }
 }
 
 /// rmcp: statistical analysis in R over the Model Context Protocol.
@@ -177,6 +192,11 @@ pub struct EngineArgs {
     /// Log level: error, warn, info, debug, trace.
     #[arg(long, env = "RMCP_LOG_LEVEL", default_value = "info")]
     pub log_level: String,
+    /// Key (at least 32 bytes) that seals the requestState of input-required
+    /// rounds (protocol 2026-07-28); give every replica the same one. Unset:
+    /// a random key per process.
+    #[arg(long, env = "RMCP_REQUEST_STATE_KEY", hide_env_values = true)]
+    pub request_state_key: Option<String>,
     /// Let tools read and write files through the virtual filesystem (the sandbox).
     #[arg(long, env = "RMCP_VFS_ENABLED", default_value_t = true, action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true")]
     pub vfs_enabled: bool,
@@ -374,6 +394,8 @@ pub struct Config {
     pub conformance_fixtures: bool,
     /// Sandboxed R workers for free-form R.
     pub workers: WorkerConfig,
+    /// Seals input-required rounds' requestState; `None`: random per process.
+    pub request_state_key: Option<Secret>,
 }
 
 /// Checked settings of `rmcp start` (stdio).
@@ -388,6 +410,8 @@ pub struct StdioConfig {
     pub conformance_fixtures: bool,
     /// Sandboxed R workers for free-form R.
     pub workers: WorkerConfig,
+    /// Seals input-required rounds' requestState; `None`: random per process.
+    pub request_state_key: Option<Secret>,
 }
 
 impl StdioConfig {
@@ -404,6 +428,7 @@ impl StdioConfig {
             )?,
             conformance_fixtures: args.conformance_fixtures,
             workers: worker_config(&args.engine)?,
+            request_state_key: request_state_key(&args.engine)?,
         })
     }
 }
@@ -515,7 +540,21 @@ impl Config {
             vfs: vfs_config(&args.engine)?,
             conformance_fixtures: args.conformance_fixtures,
             workers: worker_config(&args.engine)?,
+            request_state_key: request_state_key(&args.engine)?,
         })
+    }
+}
+
+/// `RMCP_REQUEST_STATE_KEY`: at least 32 bytes, so it cannot be guessed.
+fn request_state_key(args: &EngineArgs) -> Result<Option<Secret>, ConfigError> {
+    match &args.request_state_key {
+        None => Ok(None),
+        Some(key) if key.len() >= 32 => Ok(Some(Secret(key.clone()))),
+        Some(key) => Err(ConfigError::Invalid {
+            setting: "RMCP_REQUEST_STATE_KEY / --request-state-key",
+            value: format!("<{} bytes>", key.len()),
+            reason: "use at least 32 bytes (e.g. openssl rand -hex 32)".into(),
+        }),
     }
 }
 

@@ -31,6 +31,7 @@ fn main() -> ExitCode {
     // The key has been read into the config; keep it out of R's environment
     // (Sys.getenv) and out of child processes. No other thread runs yet.
     std::env::remove_var("RMCP_API_KEY");
+    std::env::remove_var("RMCP_REQUEST_STATE_KEY");
     let outcome = match cli.command {
         // A sandboxed R worker started by a server: no logging set-up, no R
         // here (the worker starts its own after sandboxing itself).

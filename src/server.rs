@@ -18,10 +18,12 @@
 
 use std::sync::Arc;
 
-use crate::config::{Config, HttpConfig, StdioConfig};
+use crate::config::{Config, HttpConfig, Secret, StdioConfig};
 use crate::freeform::{FreeFormError, FreeFormR};
 use crate::http::AppState;
 use crate::mcp::fixtures::Fixtures;
+use crate::mcp::fixtures_modern::ModernFixtures;
+use crate::mcp::input::StateKey;
 use crate::mcp::{McpServer, ServerOptions};
 use crate::metrics::{Metrics, MetricsError};
 use crate::r::RHandle;
@@ -43,6 +45,9 @@ pub struct Settings {
     pub workers: WorkerConfig,
     /// Serve the conformance suite's fixtures instead of the catalog.
     pub conformance_fixtures: bool,
+    /// The key that seals `requestState` of input-required results, shared
+    /// by every replica; `None` draws a random key for this process.
+    pub request_state_key: Option<Secret>,
 }
 
 impl From<&Config> for Settings {
@@ -51,6 +56,7 @@ impl From<&Config> for Settings {
             vfs: config.vfs.clone(),
             workers: config.workers.clone(),
             conformance_fixtures: config.conformance_fixtures,
+            request_state_key: config.request_state_key.clone(),
         }
     }
 }
@@ -61,6 +67,7 @@ impl From<&StdioConfig> for Settings {
             vfs: config.vfs.clone(),
             workers: config.workers.clone(),
             conformance_fixtures: config.conformance_fixtures,
+            request_state_key: config.request_state_key.clone(),
         }
     }
 }
@@ -72,6 +79,7 @@ impl Settings {
             vfs: VfsConfig::working_directory(),
             workers: WorkerConfig::default(),
             conformance_fixtures: true,
+            request_state_key: None,
         }
     }
 }
@@ -132,17 +140,23 @@ impl Builder {
     /// runtime when free-form R is built: its pool starts filling at once.
     pub fn build(self) -> Result<Server, ServerError> {
         let metrics = Arc::new(Metrics::new()?);
-        let options = ServerOptions::default();
+        let mut options = ServerOptions::default();
+        if let Some(key) = &self.settings.request_state_key {
+            options.request_state_key = StateKey::new(key.0.as_bytes());
+        }
         let version = options.version.clone();
         let mut builder = McpServer::builder(options);
         let mut catalog = None;
         let mut free_form = None;
         if self.settings.conformance_fixtures {
             let fixtures = Fixtures::new();
+            let modern = ModernFixtures::new();
             builder = builder
                 .tools(fixtures.clone())
                 .prompts(fixtures.clone())
-                .resources(fixtures);
+                .resources(fixtures)
+                .tools(modern.clone())
+                .prompts(modern);
         } else {
             let engine = self.engine.clone().ok_or(ServerError::NoEngine)?;
             let vfs = Arc::new(Vfs::new(&self.settings.vfs).map_err(ServerError::Vfs)?);

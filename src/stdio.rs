@@ -1,5 +1,8 @@
 //! The stdio transport (`rmcp start`): newline-delimited JSON-RPC messages
-//! on stdin and stdout, one session, logs only on stderr.
+//! on stdin and stdout, one session, logs only on stderr. The first request
+//! locks the connection's era (`mcp::era`): after `initialize`, the older
+//! revisions on that one session; after a request with `_meta` (protocol
+//! 2026-07-28), a session per request and `subscriptions/listen` channels.
 //!
 //! Requests run as tasks, so `notifications/cancelled` and the client's
 //! replies to sampling or elicitation are read while a call runs. At end of
@@ -16,6 +19,7 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+use crate::mcp::era::{Era, EraLock};
 use crate::mcp::jsonrpc::{self, Message};
 use crate::mcp::session::{Lifetime, Session};
 use crate::mcp::stream::{ChannelSink, Outbound};
@@ -41,6 +45,10 @@ pub async fn serve<R, W>(
     let writer = tokio::spawn(write_messages(receiver, output));
     let sink: Outbound = Arc::new(ChannelSink(sender));
     let tasks = TaskTracker::new();
+    // The first request decides the connection's era (protocol 2026-07-28
+    // or an older one); its open subscriptions/listen channels.
+    let era = EraLock::default();
+    let mut listening = Vec::new();
     let mut reader = BufReader::new(input);
     let mut shutdown = std::pin::pin!(shutdown);
     let mut line = Vec::new();
@@ -80,6 +88,26 @@ pub async fn serve<R, W>(
             }
         };
         if let Message::Request(request) = &message {
+            let request_era = era.decide(request);
+            let session = match request_era {
+                Era::Legacy => Arc::clone(&session),
+                Era::Modern => match mcp.begin_modern_request(&era, request, &root) {
+                    Ok(session) => session,
+                    Err(error) => {
+                        sink.send(jsonrpc::error_response(Some(&request.id), &error));
+                        continue;
+                    }
+                },
+            };
+            if request_era == Era::Modern && request.method == "subscriptions/listen" {
+                match mcp.listen(&request.id, &request.params, Arc::clone(&sink), &root) {
+                    Ok(listen) => listening.push((request.id.clone(), listen)),
+                    Err(error) => {
+                        sink.send(jsonrpc::error_response(Some(&request.id), &error));
+                    }
+                }
+                continue;
+            }
             let method = request.method.clone();
             let tool = (method == "tools/call")
                 .then(|| {
@@ -90,7 +118,8 @@ pub async fn serve<R, W>(
                         .map(str::to_string)
                 })
                 .flatten();
-            let (mcp, session, sink) = (mcp.clone(), Arc::clone(&session), Arc::clone(&sink));
+            let tracked = (request_era == Era::Modern).then(|| era.track(&request.id, &session));
+            let (mcp, sink) = (mcp.clone(), Arc::clone(&sink));
             tasks.spawn(async move {
                 let started = Instant::now();
                 let response = mcp.handle(&session, message, Arc::clone(&sink)).await;
@@ -106,7 +135,15 @@ pub async fn serve<R, W>(
                     "stdio {method}{tool} {outcome} {}ms",
                     started.elapsed().as_millis()
                 );
+                drop(tracked);
             });
+        } else if let (true, Message::Notification(notification)) = (era.is_modern(), &message) {
+            // Modern requests run on sessions of their own; only a
+            // cancellation concerns them.
+            if notification.method == "notifications/cancelled" && era.cancel(&notification.params)
+            {
+                log::info!("request cancelled by the client");
+            }
         } else {
             mcp.handle(&session, message, Arc::clone(&sink)).await;
         }
@@ -116,6 +153,9 @@ pub async fn serve<R, W>(
         log::warn!("cancelling calls still running after the grace period");
         root.cancel();
         let _ = tokio::time::timeout(Duration::from_secs(5), tasks.wait()).await;
+    }
+    for (id, listen) in listening {
+        sink.send(listen.closing_response(&id));
     }
     session.close();
     drop(sink);

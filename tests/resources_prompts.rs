@@ -68,6 +68,7 @@ async fn start_http(folder: &Folder) -> TestServer {
         },
         workers: WorkerConfig::default(),
         conformance_fixtures: false,
+        request_state_key: None,
     };
     let server = Server::builder(settings)
         .engine(engine::engine())

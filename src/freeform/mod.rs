@@ -28,6 +28,7 @@ mod inspect;
 mod runner;
 pub mod session;
 mod shared;
+mod stateless;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Weak};
@@ -213,6 +214,14 @@ fn spawn_sweeper(provider: Weak<FreeFormR>) {
 impl ToolProvider for FreeFormR {
     fn tools(&self) -> Vec<Tool> {
         self.tools.clone()
+    }
+
+    fn end_session(&self, session_id: &str) {
+        self.session_ended(session_id);
+    }
+
+    fn stateless_note(&self, name: &str) -> Option<&'static str> {
+        stateless::note(name)
     }
 
     fn call<'a>(

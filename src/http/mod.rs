@@ -10,11 +10,13 @@
 //! Layout: `guard` (checks), `reply` (responses, SSE bodies, the gzip
 //! answers of results serialized once), `gzip` (a text deflated once and
 //! spliced into one gzip member per answer; `Accept-Encoding`), `streamable`
-//! and `legacy` (the two MCP transports).
+//! and `legacy` (the two MCP transports of the older revisions), `modern`
+//! (`POST /mcp` of the stateless 2026-07-28 revision).
 
 mod guard;
 pub mod gzip;
 mod legacy;
+mod modern;
 mod reply;
 mod streamable;
 
@@ -353,11 +355,16 @@ where
                 Ok(bytes) => bytes,
                 Err(error) => return error.response(),
             };
-            if route == "/mcp" {
+            if route == "/mcp" && modern::is_modern(headers, &bytes) {
+                modern::post(state, headers, bytes, info).await
+            } else if route == "/mcp" {
                 streamable::post(state, headers, bytes, info).await
             } else {
                 legacy::message(state, query, bytes, info)
             }
+        }
+        ("GET" | "DELETE", "/mcp") if modern::names_modern_version(headers) => {
+            modern::not_in_this_revision(method.as_str())
         }
         ("GET", "/mcp") => streamable::get(state, headers),
         ("DELETE", "/mcp") => streamable::delete(state, headers),

@@ -30,7 +30,7 @@ fn accepts(headers: &HeaderMap, media: &str) -> bool {
 
 /// Whether the client takes gzip bodies (every `Accept-Encoding` line read
 /// as one list).
-fn accepts_gzip(headers: &HeaderMap) -> bool {
+pub(super) fn accepts_gzip(headers: &HeaderMap) -> bool {
     let lines: Vec<&str> = headers
         .get_all("accept-encoding")
         .iter()

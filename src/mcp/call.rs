@@ -148,7 +148,7 @@ struct SessionPeer {
 
 impl ClientPeer for SessionPeer {
     fn log(&self, level: LogLevel, data: Value) {
-        if level >= self.session.log_level() {
+        if level >= self.session.log_level() && !self.session.logs_muted() {
             let params = json!({"level": level, "logger": "rmcp", "data": data});
             self.outbound
                 .send(jsonrpc::notification("notifications/message", params));
@@ -156,6 +156,13 @@ impl ClientPeer for SessionPeer {
     }
 
     fn request(&self, method: &str, params: Value) -> BoxFuture<'static, Result<Value, PeerError>> {
+        // Protocol 2026-07-28 sends the client no requests: the question
+        // goes into the call's input-required result.
+        if super::input::current().is_some() {
+            let answer =
+                super::input::ask(None, method, params).unwrap_or(Err(PeerError::Disconnected));
+            return Box::pin(async move { answer });
+        }
         let capability = match method {
             "sampling/createMessage" => Some("sampling"),
             "elicitation/create" => Some("elicitation"),
@@ -164,6 +171,7 @@ impl ClientPeer for SessionPeer {
         };
         if let Some(capability) = capability {
             if !self.session.client_supports(capability) {
+                self.session.note_missing_capability(capability);
                 let error = PeerError::Unsupported {
                     capability: capability.to_string(),
                 };

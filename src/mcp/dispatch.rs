@@ -46,7 +46,11 @@ impl McpServer {
     ) -> Option<Outgoing> {
         match message {
             Message::Request(mut request) => {
-                let outcome = self.request(session, &mut request, outbound).await;
+                let outcome = if super::modern::is_modern(session) {
+                    self.modern_call(session, &mut request, outbound).await
+                } else {
+                    self.request(session, &mut request, outbound).await
+                };
                 self.inner
                     .metrics
                     .mcp_request(&request.method, outcome.is_ok());
@@ -76,7 +80,7 @@ impl McpServer {
         }
     }
 
-    async fn request(
+    pub(super) async fn request(
         &self,
         session: &Arc<Session>,
         request: &mut Request,
@@ -91,6 +95,11 @@ impl McpServer {
         };
         let request = &*request;
         let method = request.method.as_str();
+        if super::modern::is_modern(session) {
+            if let Some(answer) = self.modern_request(method) {
+                return answer;
+            }
+        }
         if method == "initialize" {
             let result = self.initialize(session, &request.params);
             if result.is_ok() {
@@ -349,7 +358,7 @@ pub(super) fn to_result<T: Serialize>(value: &T) -> Result<Value, ErrorData> {
 }
 
 /// A method's result: built for this call, or serialized once.
-enum Answer {
+pub(super) enum Answer {
     Value(Value),
     Cached(Arc<jsonrpc::CachedResult>),
 }

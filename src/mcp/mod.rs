@@ -14,14 +14,26 @@
 //! - `notify`: resource notifications (updated, list changed) for the
 //!   sessions that want them.
 //! - `fixtures`: the conformance suite's tools, prompts and resources.
+//! - `modern`: the 2026-07-28 revision's per-request context (`_meta`),
+//!   `server/discover` and result decoration, around the same handlers.
+//! - `input`: that revision's input-required rounds (SEP-2322) and their
+//!   sealed `requestState`.
+//! - `fixtures_modern`: the conformance suite's fixtures for 2026-07-28.
+//! - `listen`: that revision's `subscriptions/listen` (filter, tagging).
+//! - `era`: the era lock of a connection without headers (stdio).
 //!
 //! It knows no R and no HTTP: tools come from [`ToolProvider`]s, and the
 //! transports (`http`, `stdio`) hand it decoded messages and a sink.
 
 mod call;
 mod dispatch;
+pub mod era;
 pub mod fixtures;
+pub mod fixtures_modern;
+pub mod input;
 pub mod jsonrpc;
+pub mod listen;
+pub mod modern;
 mod notify;
 pub mod session;
 pub mod stream;
@@ -57,6 +69,9 @@ pub struct ServerOptions {
     /// How long a tool waits for the client to answer sampling or
     /// elicitation (a person may be typing).
     pub client_request_timeout: Duration,
+    /// Seals the `requestState` of input-required rounds (protocol
+    /// 2026-07-28); shared by replicas through `RMCP_REQUEST_STATE_KEY`.
+    pub request_state_key: input::StateKey,
 }
 
 impl Default for ServerOptions {
@@ -68,6 +83,7 @@ impl Default for ServerOptions {
             instructions: Some(DEFAULT_INSTRUCTIONS.into()),
             page_size: 100,
             client_request_timeout: Duration::from_secs(300),
+            request_state_key: input::StateKey::random(),
         }
     }
 }
@@ -100,6 +116,9 @@ struct Inner {
     /// change while the server runs, and building ~90 KB of schemas per call
     /// was most of that method's cost.
     first_tools_page: Arc<jsonrpc::CachedResult>,
+    /// The same page as protocol 2026-07-28 answers it (with `resultType`
+    /// and caching hints), made from it on first use.
+    modern_first_tools_page: std::sync::OnceLock<Arc<jsonrpc::CachedResult>>,
 }
 
 /// The protocol engine shared by every transport and session.
@@ -209,6 +228,7 @@ impl McpServerBuilder {
                 metrics,
                 notifier,
                 first_tools_page,
+                modern_first_tools_page: std::sync::OnceLock::new(),
             }),
         }
     }

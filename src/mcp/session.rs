@@ -40,6 +40,11 @@ struct State {
     handshake: Option<Handshake>,
     /// Log messages below this level are not sent.
     log_level: LogLevel,
+    /// No log messages at all: a 2026-07-28 request without a log level.
+    logs_muted: bool,
+    /// A client capability a tool needed and the client had not declared
+    /// (a 2026-07-28 request answers -32021 naming it).
+    missing_capability: Option<String>,
     subscriptions: HashSet<String>,
     last_used: Instant,
 }
@@ -91,6 +96,8 @@ impl Session {
             state: Mutex::new(State {
                 handshake: None,
                 log_level: LogLevel::Info,
+                logs_muted: false,
+                missing_capability: None,
                 subscriptions: HashSet::new(),
                 last_used: Instant::now(),
             }),
@@ -120,6 +127,14 @@ impl Session {
             .unwrap_or_else(|| "2024-11-05".to_string())
     }
 
+    /// Whether the session speaks protocol `version` (no copy of it made).
+    pub fn speaks(&self, version: &str) -> bool {
+        lock(&self.state)
+            .handshake
+            .as_ref()
+            .is_some_and(|handshake| handshake.protocol_version == version)
+    }
+
     /// Whether the client declared capability `name` (e.g. `"sampling"`).
     pub fn client_supports(&self, name: &str) -> bool {
         lock(&self.state)
@@ -134,7 +149,27 @@ impl Session {
     }
 
     pub fn set_log_level(&self, level: LogLevel) {
-        lock(&self.state).log_level = level;
+        let mut state = lock(&self.state);
+        state.log_level = level;
+        state.logs_muted = false;
+    }
+
+    /// Sends no log messages from now on (until a level is set).
+    pub fn mute_logs(&self) {
+        lock(&self.state).logs_muted = true;
+    }
+
+    pub fn logs_muted(&self) -> bool {
+        lock(&self.state).logs_muted
+    }
+
+    /// Records that a tool asked for `capability` the client lacks.
+    pub fn note_missing_capability(&self, capability: &str) {
+        lock(&self.state).missing_capability = Some(capability.to_string());
+    }
+
+    pub fn missing_capability(&self) -> Option<String> {
+        lock(&self.state).missing_capability.clone()
     }
 
     pub fn subscribe(&self, uri: &str) {

@@ -132,6 +132,17 @@ pub trait ToolProvider: Send + Sync {
         arguments: Value,
         context: CallContext,
     ) -> Option<BoxFuture<'a, CallToolResult>>;
+
+    /// Frees what session `session_id` holds with this provider. The
+    /// per-request sessions of protocol 2026-07-28 end after each request.
+    fn end_session(&self, _session_id: &str) {}
+
+    /// What a call of tool `name` for a stateless (2026-07-28) request should
+    /// add to its answer: what does not persist on that path. `None` for
+    /// tools that keep nothing between calls.
+    fn stateless_note(&self, _name: &str) -> Option<&'static str> {
+        None
+    }
 }
 
 impl CallContext {
@@ -183,6 +194,10 @@ pub enum PeerError {
     /// The client did not answer in time.
     #[error("the client did not answer within {0:?}")]
     Timeout(Duration),
+    /// A request of protocol 2026-07-28 has no answer to this question yet:
+    /// it goes back to the client in an input-required result.
+    #[error("waiting for the client's answer (input required)")]
+    InputRequired,
 }
 
 /// What a running tool may ask of the client that called it: log messages

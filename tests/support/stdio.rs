@@ -120,6 +120,19 @@ impl StdioServer {
         id
     }
 
+    /// Closes stdin and returns every message written until `rmcp` exits.
+    pub fn collect_until_exit(mut self) -> Vec<Value> {
+        drop(self.stdin.take());
+        let mut messages = Vec::new();
+        while let Ok(line) = self.lines.recv_timeout(MESSAGE_WAIT) {
+            messages.push(
+                serde_json::from_str(&line)
+                    .unwrap_or_else(|error| panic!("stdout line is not JSON ({error}): {line}")),
+            );
+        }
+        messages
+    }
+
     /// Closes stdin and waits for a clean exit.
     pub fn finish(mut self) {
         drop(self.stdin.take());
