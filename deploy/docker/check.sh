@@ -73,6 +73,11 @@ finish() {
 fail_now() { result FAIL "$1"; finish; }
 
 t0=$SECONDS
+# image_json IMAGE KEY: the image's Docker-format KEY (config, rootfs, history).
+image_json() {
+  buildah inspect --type image "$1" | python3 -c 'import json, sys
+print(json.dumps(json.load(sys.stdin)["Docker"][sys.argv[1]]))' "$2"
+}
 # step SECONDS LABEL COMMAND...: COMMAND (a program or an exported function)
 # bounded by `timeout` (which signals its whole process group), its output in
 # $tmp/step.log, shown (last 40 lines) when it fails; prints how long it took.
@@ -128,6 +133,7 @@ command -v debootstrap >/dev/null 2>&1 || missing+=(debootstrap)
 command -v nginx >/dev/null 2>&1 || missing+=(nginx-light)
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 command -v ss >/dev/null 2>&1 || missing+=(iproute2)
+command -v objcopy >/dev/null 2>&1 || missing+=(binutils)
 if [ ${#missing[@]} -gt 0 ]; then
   log "installing Debian packages: ${missing[*]}"
   policy_created=false
@@ -188,6 +194,16 @@ Suites: bookworm-security
 Components: main
 Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 EOF
+  # debian:bookworm-slim's dpkg excludes (no docs, man pages, translations),
+  # and the files they would have kept out removed.
+  printf '%s\n' 'path-exclude /usr/share/doc/*' 'path-include /usr/share/doc/*/copyright' \
+    'path-exclude /usr/share/man/*' 'path-exclude /usr/share/groff/*' 'path-exclude /usr/share/info/*' \
+    'path-exclude /usr/share/lintian/*' 'path-exclude /usr/share/linda/*' 'path-exclude /usr/share/locale/*' \
+    'path-include /usr/share/locale/locale.alias' >"$root/etc/dpkg/dpkg.cfg.d/docker"
+  find "$root/usr/share/doc" -type f ! -name copyright -delete
+  find "$root/usr/share/doc" -mindepth 1 -type d -empty -delete
+  rm -rf "$root"/usr/share/man/* "$root"/usr/share/groff/* "$root"/usr/share/info/* "$root"/usr/share/lintian/*
+  find "$root/usr/share/locale" -mindepth 1 -maxdepth 1 ! -name locale.alias -exec rm -rf {} +
   printf 'DPkg::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb /var/cache/apt/archives/partial/*.deb /var/cache/apt/*.bin || true"; };\nAPT::Update::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb /var/cache/apt/archives/partial/*.deb /var/cache/apt/*.bin || true"; };\nBinary::apt::APT::Keep-Downloaded-Packages "false";\n' \
     >"$root/etc/apt/apt.conf.d/docker-clean"
   rm -rf "$root"/var/lib/apt/lists/* "$root"/var/cache/apt/*.bin "$root"/var/cache/apt/archives/*.deb
@@ -208,7 +224,7 @@ import_base() {
 
 export cache base_image prefix
 export -f debian_mirror make_base_tarball import_base
-if buildah image exists "$base_image"; then
+if buildah inspect --type image "$base_image" >/dev/null 2>&1; then
   log "base image $base_image: cached"
 else
   if [ ! -f "$cache/debian-bookworm.tar" ]; then
@@ -226,7 +242,10 @@ prebuilt="$tmp/prebuilt"
 mkdir -p "$prebuilt"
 step 1200 "cargo build --release --locked --bin rmcp" cargo build --release --locked --bin rmcp ||
   fail_now "cargo build --release --locked"
-cp target/release/rmcp "$prebuilt/rmcp"
+# As the builder stage does: the debug sections (line tables, for panic
+# backtraces) compressed, a third of their size.
+objcopy --compress-debug-sections=zlib target/release/rmcp "$prebuilt/rmcp" ||
+  fail_now "objcopy --compress-debug-sections target/release/rmcp"
 adapter="$cache/lambda-adapter-$adapter_version/bin/lambda-adapter"
 if [ ! -x "$adapter" ]; then
   step 1200 "cargo install --locked lambda_web_adapter@$adapter_version" \
@@ -243,8 +262,9 @@ cp "$adapter" "$prebuilt/lambda-adapter"
 # HEALTHCHECK (the OCI format has none).
 # shellcheck disable=SC2329 # invoked through step
 bud() {
-  local before rc
+  local before rc old_id new_id
   before="$(buildah containers -q --all)"
+  old_id="$(buildah images -q --no-trunc "$2" 2>/dev/null)"
   buildah bud --isolation chroot --pull-never --layers --format docker \
     -f deploy/docker/Dockerfile --ignorefile deploy/docker/Dockerfile.dockerignore \
     --build-arg BINARIES=prebuilt --build-arg DEBIAN_IMAGE="$base_image" \
@@ -253,16 +273,31 @@ bud() {
   # buildah 1.28 leaves the working container of a stage that only another
   # stage's FROM names (binaries-prebuilt); remove what the build left.
   comm -13 <(sort <<<"$before") <(buildah containers -q --all | sort) | xargs -r buildah rm >/dev/null
+  # The image this tag named before (another binary): untagged now, dropped,
+  # so runs do not pile up images. The cached layers under it stay.
+  new_id="$(buildah images -q --no-trunc "$2" 2>/dev/null)"
+  if [ -n "$old_id" ] && [ "$old_id" != "$new_id" ]; then buildah rmi "$old_id" >/dev/null 2>&1 || true; fi
   return "$rc"
 }
+# The stage images of earlier runs' binaries (untagged, their one step a COPY
+# into /out/): a copy of a file, cheaper to redo than to keep piling up.
+buildah images -q --no-trunc --filter dangling=true 2>/dev/null | while read -r id; do
+  if image_json "$id" history 2>/dev/null | python3 -c 'import json, sys
+h = [x for x in json.load(sys.stdin) if not x.get("empty_layer")]
+sys.exit(0 if len(h) == 1 and " in /out/" in h[0].get("created_by", "") else 1)'; then
+    buildah rmi "$id" >/dev/null 2>&1 || true
+  fi
+done
+
 export prebuilt
 export -f bud
 step 1200 "buildah bud --target production" bud production "$image" ||
   fail_now "building the production target of deploy/docker/Dockerfile"
 result ok "production target built: $image"
 
-# The image's configuration, as a runtime reads it.
-buildah inspect --type image --format '{{json .Docker.Config}}' "$image" >"$tmp/config.json"
+# The image's configuration, as a runtime reads it (the Docker format's
+# config: the OCI one has no HEALTHCHECK).
+image_json "$image" config >"$tmp/config.json" || fail_now "reading the configuration of $image"
 config() { python3 -c 'import json, sys
 c = json.load(open(sys.argv[1]))
 v = c
@@ -277,8 +312,10 @@ workdir="$(config WorkingDir)"
 mapfile -d '' -t entrypoint < <(config Entrypoint)
 mapfile -d '' -t cmd < <(config Cmd)
 mapfile -d '' -t health_test < <(config Healthcheck.Test)
-health_start_s=$(($(config Healthcheck.StartPeriod) / 1000000000))
-health_timeout_s=$(($(config Healthcheck.Timeout) / 1000000000))
+health_start_ns="$(config Healthcheck.StartPeriod)"
+health_timeout_ns="$(config Healthcheck.Timeout)"
+health_start_s=$((${health_start_ns:-0} / 1000000000))
+health_timeout_s=$((${health_timeout_ns:-0} / 1000000000))
 stop_signal="$(config StopSignal)"
 command=("${entrypoint[@]}" "${cmd[@]}")
 log "image config: USER $user, WORKDIR $workdir, ENTRYPOINT+CMD ${command[*]}, STOPSIGNAL ${stop_signal:-SIGTERM}"
@@ -312,8 +349,9 @@ inspect_contents() {
     find var/cache/apt -name '*.deb' -o -name '*.bin' 2>/dev/null | head -n 3
     find usr/share/doc -type f ! -name copyright -print 2>/dev/null | head -n 3
     find usr/share/man -type f -print 2>/dev/null | head -n 3
-    find usr/lib/R/site-library usr/lib/R/library -mindepth 2 -maxdepth 2 \( -name doc -o -name html \) -print 2>/dev/null | head -n 3
-    find root tmp -mindepth 1 -maxdepth 1 -print 2>/dev/null | head -n 3
+    find usr/lib/R/site-library usr/lib/R/library -mindepth 3 -maxdepth 3 -type f \( -path '*/doc/*' -o -path '*/html/*' \) -print 2>/dev/null | head -n 3
+    find usr/lib/R/site-library -mindepth 3 -path '*/include/*' -type f -print 2>/dev/null | head -n 3
+    find tmp -mindepth 1 -maxdepth 1 -print 2>/dev/null | head -n 3
   })"
   if [ -z "$leftovers" ]; then result ok "no R headers, apt lists, package caches, docs or vignettes in the image"
   else result FAIL "left in the image: $(tr '\n' ' ' <<<"$leftovers")"; fi
@@ -501,16 +539,17 @@ fi
 
 # --- report ------------------------------------------------------------------------
 
+# report IMAGE: its size as buildah counts it, and each layer's command.
 report() {
-  local name="$1" size layers
-  size="$(buildah images --format '{{.Size}}' "$name" | head -n 1)"
-  layers="$(buildah inspect --type image --format '{{len .Docker.RootFS.DiffIDs}}' "$name")"
-  log "$name: $size, $layers layers"
+  local size
+  size="$(buildah images --format '{{.Size}}' "$1" | head -n 1)"
+  log "$1: $size, $(image_json "$1" rootfs | python3 -c 'import json, sys; print(len(json.load(sys.stdin)["diff_ids"]))') layers:"
+  image_json "$1" history | python3 -c 'import json, sys
+for h in json.load(sys.stdin):
+    if not h.get("empty_layer"):
+        print("      " + " ".join(h.get("created_by", "").split())[:140])'
 }
 report "$image"
 log "production image unpacked: ${unpacked_mb:-?} MB"
-log "layers of $image (created by):"
-buildah inspect --type image --format '{{range .Docker.History}}{{if not .EmptyLayer}}{{printf "%.150s" .CreatedBy}}{{"\n"}}{{end}}{{end}}' "$image" |
-  sed 's/^/      /'
 report "$lambda_image"
 finish
