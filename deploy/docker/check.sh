@@ -106,20 +106,15 @@ tmp="$(mktemp -d /tmp/rmcp-docker-check.XXXXXX)"
 containers=()
 mounts=()
 pids=()
-# Removes what this run started: the servers (by pid: SIGTERM, then SIGKILL),
-# the working containers and their mounts, the temporary folder.
+# Removes what this run started: the servers (by pid: each is an `unshare`
+# holding a PID namespace, which ignores SIGTERM while it waits; SIGKILL ends
+# it and with it everything in its namespace), the working containers and
+# their mounts, the temporary folder.
 # shellcheck disable=SC2329 # invoked by the EXIT trap
 cleanup() {
-  local pid ctr tries=0 alive
-  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null; done
-  while [ "$tries" -lt 50 ]; do
-    alive=false
-    for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null && alive=true; done
-    $alive || break
-    sleep 0.1
-    tries=$((tries + 1))
-  done
+  local pid ctr
   for pid in "${pids[@]}"; do kill -KILL "$pid" 2>/dev/null; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null; done
   for ctr in "${mounts[@]}"; do buildah umount "$ctr" >/dev/null 2>&1; done
   for ctr in "${containers[@]}"; do buildah rm "$ctr" >/dev/null 2>&1; done
   rm -rf "$tmp"
@@ -448,21 +443,21 @@ if $server_up; then
   # The HEALTHCHECK command itself, in a second container of the image.
   if [ "${health_test[0]}" = CMD-SHELL ]; then hc=(/bin/sh -c "${health_test[1]}"); else hc=("${health_test[@]:1}"); fi
   if new_container healthcheck &&
-    timeout "$((health_timeout_s + 20))" "${in_image[@]}" --env RMCP_HTTP_PORT="$port" "$ctr" -- "${hc[@]}" >"$tmp/hc.log" 2>&1; then
+    timeout --kill-after=5 "$((health_timeout_s + 20))" "${in_image[@]}" --env RMCP_HTTP_PORT="$port" "$ctr" -- "${hc[@]}" >"$tmp/hc.log" 2>&1; then
     result ok "HEALTHCHECK command exits 0: ${hc[*]}"
   else
     result FAIL "HEALTHCHECK command failed: $(tail -n 3 "$tmp/hc.log")"
   fi
   if ! new_container healthcheck-closed; then
     result FAIL "a second container for the HEALTHCHECK"
-  elif timeout "$((health_timeout_s + 20))" "${in_image[@]}" --env RMCP_HTTP_PORT="$(free_port)" "$ctr" -- "${hc[@]}" >"$tmp/hc2.log" 2>&1; then
+  elif timeout --kill-after=5 "$((health_timeout_s + 20))" "${in_image[@]}" --env RMCP_HTTP_PORT="$(free_port)" "$ctr" -- "${hc[@]}" >"$tmp/hc2.log" 2>&1; then
     result FAIL "HEALTHCHECK command exits 0 against a closed port (it cannot fail)"
   else
     result ok "HEALTHCHECK command fails against a closed port"
   fi
 
   # The official Python client.
-  timeout 180 "$venv/bin/python" deploy/docker/check_client.py "$base" "$api_key" "$expected_tools" >"$tmp/client.log" 2>&1
+  timeout --kill-after=5 180 "$venv/bin/python" deploy/docker/check_client.py "$base" "$api_key" "$expected_tools" >"$tmp/client.log" 2>&1
   grep -v '^RESULT ' "$tmp/client.log"
   counts="$(sed -n 's/^RESULT //p' "$tmp/client.log")"
   if [ -n "$counts" ]; then passed=$((passed + ${counts% *})); failed=$((failed + ${counts#* }))
@@ -510,7 +505,7 @@ exec unshare --pid --fork --kill-child --mount-proc buildah run --isolation chro
 EOF
 chmod 0755 "$tmp/rmcp-in-image"
 compose_start=$SECONDS
-RMCP_BIN="$tmp/rmcp-in-image" timeout 240 bash tests/scale_out.sh >"$tmp/scale-out.log" 2>&1
+RMCP_BIN="$tmp/rmcp-in-image" timeout --kill-after=10 240 bash tests/scale_out.sh >"$tmp/scale-out.log" 2>&1
 scale_rc=$?
 grep -E '^(ok|FAIL)  ' "$tmp/scale-out.log" | sed 's/^/      /'
 if [ -f "$tmp/replicas" ]; then while read -r ctr; do containers+=("$ctr"); done <"$tmp/replicas"; fi
@@ -527,7 +522,7 @@ fi
 if step 600 "buildah bud --target lambda" bud lambda "$lambda_image"; then
   ctr="$(buildah from --pull-never --name "$prefix-lambda-$$" "$lambda_image")" && containers+=("$ctr")
   # shellcheck disable=SC2016 # expanded by the image's shell
-  if [ -n "${ctr:-}" ] && timeout 60 unshare --pid --fork --kill-child --mount-proc buildah run --isolation chroot --user "$user" "$ctr" -- \
+  if [ -n "${ctr:-}" ] && timeout --kill-after=5 60 unshare --pid --fork --kill-child --mount-proc buildah run --isolation chroot --user "$user" "$ctr" -- \
     /bin/sh -c 'test -x /opt/extensions/lambda-adapter && test "$AWS_LWA_READINESS_CHECK_PATH" = /health && rmcp --version' >"$tmp/lambda.log" 2>&1; then
     result ok "lambda target built on the production layers: /opt/extensions/lambda-adapter ($adapter_version), $(tail -n 1 "$tmp/lambda.log")"
   else
