@@ -41,7 +41,8 @@
 # Prints one `ok`/`FAIL` line per check and `docker-check: N passed, M failed`;
 # exits 1 when anything failed. Every step is bounded in time; containers,
 # mounts and processes it started are removed on exit, images are kept (they
-# are the cache). Needs root (buildah, debootstrap, chroot); installs buildah,
+# are the cache). Needs root (buildah, debootstrap, chroot; it re-runs itself
+# under sudo when started as another user); installs buildah,
 # debootstrap and nginx-light from Debian when missing.
 set -uo pipefail
 
@@ -96,6 +97,10 @@ step() {
 }
 
 if [ "$(id -u)" -ne 0 ]; then
+  if command -v sudo >/dev/null 2>&1; then
+    log "needs root (buildah with chroot isolation, debootstrap): running under sudo"
+    exec sudo --preserve-env=PATH,RMCP_DOCKER_CACHE,CARGO_HOME,RUSTUP_HOME bash "$repo/deploy/docker/check.sh"
+  fi
   log "needs root (buildah with chroot isolation, debootstrap)"
   fail_now "run as root"
 fi
