@@ -8,12 +8,12 @@ PREFIX ?= /usr/local
 RMCP_HTTP_HOST ?= 127.0.0.1
 RMCP_HTTP_PORT ?= 8000
 
-.PHONY: run test deps rust build check fmt clippy test-rust conformance python-client deploy-check scale-out bench install clean
+.PHONY: run test deps rust build check fmt clippy test-rust conformance python-client deploy-check scale-out docker-check bench install clean
 
 run: deps build
 	./target/release/rmcp serve-http --host $(RMCP_HTTP_HOST) --port $(RMCP_HTTP_PORT)
 
-test: deps check test-rust conformance python-client deploy-check scale-out
+test: deps check test-rust conformance python-client deploy-check scale-out docker-check
 
 deps: rust
 	bash deploy/install-deps.sh
@@ -58,6 +58,13 @@ deploy-check:
 scale-out:
 	$(CARGO) build --locked --bin rmcp
 	bash tests/scale_out.sh
+
+# The container images built and run for real, without a Docker engine or a
+# registry: buildah builds deploy/docker/Dockerfile's production and lambda
+# targets on a debootstrap Debian 12 base with the host's release binary, and
+# the production image is run on loopback (deploy/docker/check.sh; needs root).
+docker-check:
+	bash deploy/docker/check.sh
 
 # Benchmarks, each printing a markdown table and writing it to benches/results/:
 # the engine alone, this server vs the Python reference (rmcp==0.12.0 from PyPI

@@ -319,7 +319,8 @@ check "Knative/Cloud Run fields + revision spec as core/v1 Pod: deploy/cloudrun/
 check "Compose Specification schema + wiring: deploy/compose/docker-compose.prod.yml" \
   "$py" deploy/check_manifests.py compose deploy/compose/docker-compose.prod.yml "$compose_schema"
 check "yamllint --strict deploy/" yamllint --strict -c deploy/.yamllint deploy/
-check "shellcheck deploy/check.sh tests/scale_out.sh" shellcheck deploy/check.sh tests/scale_out.sh
+check "shellcheck deploy/check.sh deploy/docker/check.sh tests/scale_out.sh" \
+  shellcheck deploy/check.sh deploy/docker/check.sh tests/scale_out.sh
 
 echo "deploy-check: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
