@@ -8,6 +8,11 @@
 //! `RMCP_API_KEY` before any thread exists, the engine's R start-up
 //! (`crate::r`) reads `R_HOME` and the locale, and a worker process reads
 //! its own (already scrubbed) environment as it starts (`worker::child`).
+//!
+//! Why one long file: every setting is a documented flag next to the check
+//! that turns it into its typed value, and an operator looking up a setting
+//! should find both in one place; splitting by subcommand would split the
+//! settings `serve-http` and `start` share.
 
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
