@@ -7,7 +7,7 @@
 //! Schemas are JSON text, parsed once when a provider is built; table and
 //! formula arguments are found from the schema's `x-rmcp-table` and
 //! `x-rmcp-formula` markers rather than listed twice. This module does not
-//! run tools: `catalog` runs the [`Runs::R`] tools and `crate::worker` the
+//! run tools: `catalog` runs the [`Runs::R`] tools and `crate::freeform` the
 //! [`Runs::Worker`] ones.
 
 use serde_json::{json, Map, Value};
@@ -41,7 +41,7 @@ pub(crate) struct ToolSpec {
 pub(crate) enum Runs {
     /// The catalog, as one job on the server's R thread.
     R(RCall),
-    /// The calling session's sandboxed worker (`crate::worker`), which
+    /// The calling session's sandboxed worker (`crate::freeform` over `crate::worker`), which
     /// decides itself what R, if any, a call runs.
     Worker,
 }

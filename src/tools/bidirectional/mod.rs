@@ -1,4 +1,4 @@
-//! The callback tools: R code calling catalog tools; one file per tool, run by `crate::worker`.
+//! The callback tools: R code calling catalog tools; one file per tool, run by `crate::freeform`.
 
 tool_files! {
     create_r_callback_session,

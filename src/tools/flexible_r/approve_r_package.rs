@@ -1,7 +1,7 @@
 //! `approve_r_package`: Approve an R package for this session.
 //!
 //! This file declares the tool (description, input schema as the Python
-//! rmcp 0.12 server advertises it, output schema); `crate::worker` runs it
+//! rmcp 0.12 server advertises it, output schema); `crate::freeform` runs it
 //! for the calling MCP session.
 
 use crate::tools::spec::{Annotations, Runs, ToolSpec};

@@ -1,5 +1,5 @@
 //! The free-form R tools (execute_r_analysis, the package allowlist and
-//! approvals); one file per tool, run by `crate::worker`.
+//! approvals); one file per tool, run by `crate::freeform`.
 
 use crate::tools::spec::Runs;
 
@@ -18,7 +18,7 @@ pub(crate) const ALLOWLIST_JSON: &str = include_str!("r-package-allowlist.json")
 /// introspection and bidirectional) as MCP tool definitions, sorted by name.
 ///
 /// The error is a `serde_json::Error` because that is what
-/// `crate::worker::FreeFormError` takes; its message names the tool.
+/// `crate::freeform::FreeFormError` takes; its message names the tool.
 pub(crate) fn definitions() -> Result<Vec<rmcp::model::Tool>, serde_json::Error> {
     crate::tools::specs()
         .into_iter()

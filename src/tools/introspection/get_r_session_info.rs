@@ -1,7 +1,7 @@
 //! `get_r_session_info`: Describe your R session.
 //!
 //! This file declares the tool (description, input schema as the Python
-//! rmcp 0.12 server advertises it, output schema); `crate::worker` runs it
+//! rmcp 0.12 server advertises it, output schema); `crate::freeform` runs it
 //! for the calling MCP session.
 
 use crate::tools::spec::{Annotations, Runs, ToolSpec};

@@ -1,4 +1,4 @@
-//! The introspection tools: the caller's live R workspace; one file per tool, run by `crate::worker`.
+//! The introspection tools: the caller's live R workspace; one file per tool, run by `crate::freeform`.
 
 tool_files! {
     get_r_session_info,
