@@ -10,7 +10,7 @@ tool_files! {
     list_allowed_r_packages,
 }
 
-/// The reference's package allowlist (`shared/spec/r-package-allowlist.json`):
+/// The reference's package allowlist (its `r-package-allowlist.json`, copied here):
 /// category → package names.
 pub(crate) const ALLOWLIST_JSON: &str = include_str!("r-package-allowlist.json");
 
