@@ -16,6 +16,7 @@
 //! transports.
 
 pub mod config;
+pub mod engines;
 pub mod freeform;
 pub mod http;
 pub mod mcp;

@@ -10,6 +10,7 @@ use anyhow::Context;
 use clap::Parser;
 
 use rmcp_server::config::{Cli, Command, Config, StdioConfig};
+use rmcp_server::engines::EnginePool;
 use rmcp_server::freeform::FreeFormR;
 use rmcp_server::http::{self, AppState};
 use rmcp_server::mcp::fixtures::Fixtures;
@@ -42,6 +43,8 @@ fn main() -> ExitCode {
         // A sandboxed R worker started by a server: no logging set-up, no R
         // here (the worker starts its own after sandboxing itself).
         Command::Worker(args) => return rmcp_server::worker::child::run(&args),
+        // A catalog engine process of the pool, the same way.
+        Command::Engine(args) => return rmcp_server::engines::child::run(&args),
         Command::ServeHttp(args) => match Config::from_args(&args) {
             Ok(config) => serve_http(config),
             Err(error) => return config_error(&error),
@@ -108,9 +111,9 @@ fn build_server(
     let mut builder = McpServer::builder(options);
     if !fixtures {
         let vfs = Arc::new(Vfs::new(vfs).context("setting up the file sandbox")?);
+        let engines = EnginePool::start(engine.clone(), workers, vfs.staging_dir());
         let catalog = Arc::new(
-            Catalog::with_vfs(engine.clone(), Arc::clone(&vfs))
-                .context("loading the tool catalog")?,
+            Catalog::with_vfs(engines, Arc::clone(&vfs)).context("loading the tool catalog")?,
         );
         let free = free_form_r(
             workers,

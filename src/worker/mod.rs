@@ -92,6 +92,10 @@ pub struct WorkerConfig {
     /// Run the parse-tree guard before free-form R. Only tests turn it off,
     /// to show the sandbox alone stops what the guard would refuse.
     pub guard: bool,
+    /// R engines serving the catalog (`RMCP_R_ENGINES`): the server's own R
+    /// thread plus `engines - 1` catalog engine processes (`rmcp engine`),
+    /// started and confined like workers. 1: the server's R alone.
+    pub engines: usize,
 }
 
 impl Default for WorkerConfig {
@@ -116,6 +120,7 @@ impl Default for WorkerConfig {
             r_spin: crate::r::DEFAULT_IDLE_SPIN,
             log_level: "warn".into(),
             guard: true,
+            engines: 1,
             environment: InheritedEnv::capture(),
         }
     }

@@ -1,0 +1,336 @@
+//! The engine pool: catalog calls run on several R engines (the server's
+//! own R thread and sandboxed `rmcp engine` processes), so one client's long
+//! model never holds up another client's quick call; an engine that hangs
+//! or dies is replaced without anyone else noticing; and seeded tools give
+//! the same answer whichever engine runs them.
+
+mod common;
+mod support;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use rmcp_server::engines::{EnginePool, EngineState, PoolHealth};
+use rmcp_server::r::{EngineError, Job};
+use rmcp_server::tools::catalog::Catalog;
+use rmcp_server::vfs::{Vfs, VfsConfig};
+use rmcp_server::worker::WorkerConfig;
+use serde_json::{json, Value};
+use support::{Client, TestServer};
+
+/// The tests share the test binary's one in-process R: one at a time, so
+/// "engine 0 is busy" means this test's job.
+static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// Engine processes for tests: the built binary, a private folder.
+fn engine_config(name: &str, engines: usize) -> WorkerConfig {
+    WorkerConfig {
+        binary: PathBuf::from(env!("CARGO_BIN_EXE_rmcp")),
+        engines,
+        memory_mb: 2048,
+        kill_grace: Duration::from_secs(1),
+        log_level: "warn".into(),
+        base_dir: std::env::temp_dir()
+            .join(format!("rmcp-test-engines-{}-{name}", std::process::id())),
+        ..WorkerConfig::default()
+    }
+}
+
+/// A pool of `engines` engines and the sandbox whose staging folder they share.
+fn pool(name: &str, engines: usize) -> (EnginePool, Arc<Vfs>) {
+    let vfs = Arc::new(Vfs::new(&VfsConfig::working_directory()).expect("sandbox"));
+    let pool = EnginePool::start(
+        common::engine(),
+        &engine_config(name, engines),
+        vfs.staging_dir(),
+    );
+    (pool, vfs)
+}
+
+/// Waits (bounded; engine processes start R, under load) until `check`
+/// holds for the pool's health.
+async fn wait_for(pool: &EnginePool, what: &str, check: impl Fn(&PoolHealth) -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(90);
+    loop {
+        let health = pool.health();
+        if check(&health) {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "timed out waiting for {what}: {health:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+fn all_ready(health: &PoolHealth) -> bool {
+    health
+        .engines
+        .iter()
+        .all(|engine| engine.state == EngineState::Idle)
+}
+
+/// Keeps engine 0 (the in-process R) busy for `seconds`, so the next calls
+/// go to an engine process.
+async fn occupy_engine_zero(pool: &EnginePool, seconds: f64) -> tokio::task::JoinHandle<()> {
+    let busy = pool.clone();
+    let task = tokio::spawn(async move {
+        let job = Job::eval(format!("Sys.sleep({seconds}); 'slept'"));
+        busy.eval(job).await.expect("the sleep on engine 0");
+    });
+    wait_for(pool, "engine 0 to be busy", |health| {
+        health.engines[0].state == EngineState::Busy
+    })
+    .await;
+    task
+}
+
+fn jobs(pool: &EnginePool, index: usize) -> u64 {
+    pool.health().engines[index].jobs
+}
+
+async fn call(client: &Client, tool: &str, arguments: Value) -> Value {
+    client
+        .request("tools/call", json!({"name": tool, "arguments": arguments}))
+        .await
+}
+
+fn result(reply: &Value) -> &Value {
+    let result = &reply["result"];
+    assert_eq!(result["isError"], json!(false), "{reply}");
+    result
+}
+
+/// Generated data with a few thousand rows: y depends on x1 and x2.
+fn forest_data(rows: usize) -> Value {
+    let column = |scale: f64, offset: f64| -> Vec<f64> {
+        (0..rows)
+            .map(|i| ((i as f64 * scale + offset).sin() * 10.0 * 1000.0).round() / 1000.0)
+            .collect()
+    };
+    let x1 = column(0.37, 0.1);
+    let x2 = column(0.61, 1.3);
+    let x3 = column(1.13, 2.9);
+    let y: Vec<f64> = (0..rows)
+        .map(|i| x1[i] * 2.0 + x2[i] * x2[i] * 0.1 + x3[(i * 7) % rows] * 0.3)
+        .collect();
+    json!({"x1": x1, "x2": x2, "x3": x3, "y": y})
+}
+
+/// A client's long random_forest (a few thousand rows, 1000 trees) runs on
+/// one engine while another client's 20 summary_stats calls are answered
+/// by the other, each long before the forest is done.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_long_call_does_not_hold_up_quick_ones() {
+    let _turn = SERIAL.lock().await;
+    let (pool, vfs) = pool("head-of-line", 2);
+    let catalog = Arc::new(Catalog::with_vfs(pool.clone(), vfs).expect("catalog"));
+    let server = TestServer::start(Some(common::engine()), Some(catalog), |_| {}).await;
+    wait_for(&pool, "the engines to be ready", all_ready).await;
+
+    let mut long_client = Client::new(&server.url);
+    long_client.initialize(json!({})).await;
+    let mut quick_client = Client::new(&server.url);
+    quick_client.initialize(json!({})).await;
+
+    let started = Instant::now();
+    let long = tokio::spawn(async move {
+        let reply = call(
+            &long_client,
+            "random_forest",
+            json!({"data": forest_data(4000), "formula": "y ~ x1 + x2 + x3", "n_trees": 1000}),
+        )
+        .await;
+        (reply, started.elapsed())
+    });
+    wait_for(&pool, "the forest to start", |health| {
+        health
+            .engines
+            .iter()
+            .any(|engine| engine.state == EngineState::Busy)
+    })
+    .await;
+
+    let mut latencies = Vec::new();
+    for _ in 0..20 {
+        let sent = Instant::now();
+        let reply = call(
+            &quick_client,
+            "summary_stats",
+            json!({"data": {"x": [1, 2, 3, 4, 5]}}),
+        )
+        .await;
+        latencies.push(sent.elapsed());
+        assert_eq!(
+            result(&reply)["structuredContent"]["statistics"]["x"]["mean"].as_f64(),
+            Some(3.0)
+        );
+    }
+    let quick_done = started.elapsed();
+    let (forest, forest_time) = long.await.expect("the forest's task");
+    result(&forest);
+    latencies.sort();
+    eprintln!(
+        "head-of-line: forest {forest_time:?}; 20 summary_stats done at {quick_done:?}; \
+         p50 {:?}, max {:?}",
+        latencies[10], latencies[19]
+    );
+    assert!(
+        quick_done < forest_time,
+        "the quick calls ended at {quick_done:?}, after the forest ({forest_time:?})"
+    );
+    assert!(
+        latencies[19] < Duration::from_secs(3),
+        "a quick call took {:?}",
+        latencies[19]
+    );
+    pool.shutdown();
+}
+
+/// R on an engine process that ignores interrupts past its deadline: the
+/// process is killed at deadline + grace, the caller hears of the time
+/// limit, the engine is replaced and the next call works.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_stuck_engine_process_is_killed_and_replaced() {
+    let _turn = SERIAL.lock().await;
+    let (pool, _vfs) = pool("stuck", 2);
+    wait_for(&pool, "the engines to be ready", all_ready).await;
+    let first_pid = pool.health().engines[1].pid;
+
+    let sleeper = occupy_engine_zero(&pool, 4.0).await;
+    let started = Instant::now();
+    // Catches every interrupt the engine's watchdog sends: never lets go.
+    let stuck = Job::eval("repeat tryCatch(Sys.sleep(10), interrupt = function(i) NULL)")
+        .with_timeout(Duration::from_secs(1));
+    let outcome = pool.eval(stuck).await;
+    let took = started.elapsed();
+    assert!(
+        matches!(outcome, Err(EngineError::Timeout { .. })),
+        "{outcome:?}"
+    );
+    assert!(
+        took >= Duration::from_secs(1) && took < Duration::from_secs(6),
+        "answered after {took:?} (deadline 1 s, grace 1 s)"
+    );
+    wait_for(&pool, "the engine's replacement", |health| {
+        health.engines[1].state == EngineState::Idle
+    })
+    .await;
+    let health = pool.health();
+    assert_eq!(health.engines[1].restarts, 1, "{health:?}");
+    assert_ne!(health.engines[1].pid, first_pid, "{health:?}");
+    sleeper.await.expect("engine 0's sleep");
+
+    let sleeper = occupy_engine_zero(&pool, 2.0).await;
+    let before = jobs(&pool, 1);
+    let next = pool.eval(Job::eval("6 * 7")).await.expect("the next call");
+    assert_eq!(next.value.as_f64(), Some(42.0));
+    assert_eq!(jobs(&pool, 1), before + 1, "it ran on the new engine");
+    sleeper.await.expect("engine 0's sleep");
+    pool.shutdown();
+}
+
+/// `kill -9` of an engine process mid-call: its caller gets an error at
+/// once, a call on the other engine is not disturbed, and the engine is
+/// replaced.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_killed_engine_process_fails_only_its_own_call() {
+    let _turn = SERIAL.lock().await;
+    let (pool, _vfs) = pool("crash", 2);
+    wait_for(&pool, "the engines to be ready", all_ready).await;
+
+    let neighbour = {
+        let pool = pool.clone();
+        tokio::spawn(async move { pool.eval(Job::eval("Sys.sleep(3); 'undisturbed'")).await })
+    };
+    wait_for(&pool, "engine 0 to be busy", |health| {
+        health.engines[0].state == EngineState::Busy
+    })
+    .await;
+    let victim = {
+        let pool = pool.clone();
+        tokio::spawn(async move { pool.eval(Job::eval("Sys.sleep(30); 'finished'")).await })
+    };
+    wait_for(&pool, "engine 1 to be busy", |health| {
+        health.engines[1].state == EngineState::Busy
+    })
+    .await;
+    let pid = pool.health().engines[1].pid.expect("engine 1's pid");
+    let killed = std::process::Command::new("kill")
+        .args(["-9", &pid.to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(killed.success());
+    let started = Instant::now();
+    let outcome = victim.await.expect("the victim's task");
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    let Err(EngineError::Internal(message)) = &outcome else {
+        panic!("expected an engine error, got {outcome:?}");
+    };
+    assert!(message.contains("stopped"), "{message}");
+
+    let neighbour = neighbour.await.expect("the neighbour's task");
+    assert_eq!(neighbour.expect("undisturbed").value, json!("undisturbed"));
+    wait_for(&pool, "the engine's replacement", |health| {
+        health.engines[1].state == EngineState::Idle && health.engines[1].restarts == 1
+    })
+    .await;
+    assert_ne!(pool.health().engines[1].pid, Some(pid));
+    pool.shutdown();
+}
+
+/// The seeded tools (kmeans_clustering, random_forest, decision_tree) give
+/// the same answer on the in-process engine and on an engine process.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn seeded_tools_answer_the_same_on_every_engine() {
+    let _turn = SERIAL.lock().await;
+    let (pool, vfs) = pool("same-answers", 2);
+    let catalog = Arc::new(Catalog::with_vfs(pool.clone(), vfs).expect("catalog"));
+    let server = TestServer::start(Some(common::engine()), Some(catalog), |_| {}).await;
+    wait_for(&pool, "the engines to be ready", all_ready).await;
+    let mut client = Client::new(&server.url);
+    client.initialize(json!({})).await;
+
+    let data = forest_data(60);
+    let calls = [
+        (
+            "kmeans_clustering",
+            json!({"data": data, "variables": ["x1", "x2", "x3"], "k": 3}),
+        ),
+        (
+            "random_forest",
+            json!({"data": data, "formula": "y ~ x1 + x2 + x3", "n_trees": 50}),
+        ),
+        (
+            "decision_tree",
+            json!({"data": data, "formula": "y ~ x1 + x2 + x3"}),
+        ),
+    ];
+    let mut on_zero = Vec::new();
+    for (tool, arguments) in &calls {
+        let before = jobs(&pool, 0);
+        let reply = call(&client, tool, arguments.clone()).await;
+        assert_eq!(jobs(&pool, 0), before + 1, "{tool} ran on engine 0");
+        on_zero.push(result(&reply).clone());
+    }
+    let sleeper = occupy_engine_zero(&pool, 60.0).await;
+    for ((tool, arguments), expected) in calls.iter().zip(&on_zero) {
+        let before = jobs(&pool, 1);
+        let reply = call(&client, tool, arguments.clone()).await;
+        assert_eq!(jobs(&pool, 1), before + 1, "{tool} ran on engine 1");
+        let got = result(&reply);
+        assert_eq!(
+            got["structuredContent"], expected["structuredContent"],
+            "{tool}: engine 1 differs from engine 0"
+        );
+        assert_eq!(got["content"][0], expected["content"][0], "{tool}'s text");
+    }
+    sleeper.abort();
+    pool.shutdown();
+}
