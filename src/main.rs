@@ -102,8 +102,9 @@ fn build_server(
     vfs: &VfsConfig,
     fixtures: bool,
     workers: &WorkerConfig,
-) -> anyhow::Result<(McpServer, Option<Arc<FreeFormR>>)> {
+) -> anyhow::Result<(McpServer, Option<Arc<FreeFormR>>, Option<EnginePool>)> {
     let mut free_form = None;
+    let mut pool = None;
     let data_roots = vfs;
     let metrics = Arc::new(Metrics::new()?);
     let options = ServerOptions::default();
@@ -112,6 +113,7 @@ fn build_server(
     if !fixtures {
         let vfs = Arc::new(Vfs::new(vfs).context("setting up the file sandbox")?);
         let engines = EnginePool::start(engine.clone(), workers, vfs.staging_dir());
+        pool = Some(engines.clone());
         let catalog = Arc::new(
             Catalog::with_vfs(engines, Arc::clone(&vfs)).context("loading the tool catalog")?,
         );
@@ -138,7 +140,7 @@ fn build_server(
             .prompts(fixtures.clone())
             .resources(fixtures);
     }
-    Ok((builder.build(metrics), free_form))
+    Ok((builder.build(metrics), free_form, pool))
 }
 
 /// The free-form R tools over a warm pool of sandboxed workers; callbacks
@@ -177,7 +179,7 @@ fn wire_free_form(state: &AppState, free_form: &Arc<FreeFormR>) {
 fn serve_http(config: Config) -> anyhow::Result<()> {
     init_logging(config.log_level);
     let (engine, runtime) = start(config.engine.clone())?;
-    let (mcp, free_form) = {
+    let (mcp, free_form, engines) = {
         let _context = runtime.enter();
         build_server(
             &engine,
@@ -210,9 +212,15 @@ fn serve_http(config: Config) -> anyhow::Result<()> {
         if let Some(free_form) = &free_form {
             wire_free_form(&state, free_form);
         }
+        if let Some(engines) = &engines {
+            state.report_engines(engines.clone());
+        }
         http::serve(listener, state, shutdown_signal()).await;
         if let Some(free_form) = &free_form {
             free_form.shutdown();
+        }
+        if let Some(engines) = &engines {
+            engines.shutdown();
         }
         anyhow::Ok(())
     })?;
@@ -225,7 +233,7 @@ fn serve_http(config: Config) -> anyhow::Result<()> {
 fn serve_stdio(config: StdioConfig) -> anyhow::Result<()> {
     init_logging(config.log_level);
     let (engine, runtime) = start(config.engine.clone())?;
-    let (mcp, free_form) = {
+    let (mcp, free_form, engines) = {
         let _context = runtime.enter();
         build_server(
             &engine,
@@ -246,6 +254,9 @@ fn serve_stdio(config: StdioConfig) -> anyhow::Result<()> {
         .await;
         if let Some(free_form) = &free_form {
             free_form.shutdown();
+        }
+        if let Some(engines) = &engines {
+            engines.shutdown();
         }
     });
     engine.shutdown(Duration::from_secs(10));

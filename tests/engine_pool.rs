@@ -334,3 +334,63 @@ async fn seeded_tools_answer_the_same_on_every_engine() {
     sleeper.abort();
     pool.shutdown();
 }
+
+/// Files through an engine process: a table written by write_csv and a
+/// plot's PNG reach their destinations (R wrote the private staging files,
+/// which are moved into place after it succeeded), and read_csv reads a
+/// staged copy; R on the engine process sees only staged paths.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn files_reach_engine_processes_through_the_staging_folder() {
+    let _turn = SERIAL.lock().await;
+    let base = std::env::temp_dir().join(format!("rmcp-test-engine-files-{}", std::process::id()));
+    std::fs::create_dir_all(base.join("root/out")).expect("folders");
+    let vfs = Arc::new(
+        Vfs::new(&VfsConfig {
+            enabled: true,
+            read_roots: vec![base.join("root")],
+            writable_roots: vec![base.join("root/out")],
+            max_bytes: 1 << 20,
+        })
+        .expect("sandbox"),
+    );
+    let pool = EnginePool::start(
+        common::engine(),
+        &engine_config("files", 2),
+        vfs.staging_dir(),
+    );
+    let catalog = Arc::new(Catalog::with_vfs(pool.clone(), vfs).expect("catalog"));
+    let server = TestServer::start(Some(common::engine()), Some(catalog), |_| {}).await;
+    wait_for(&pool, "the engines to be ready", all_ready).await;
+    let mut client = Client::new(&server.url);
+    client.initialize(json!({})).await;
+
+    let sleeper = occupy_engine_zero(&pool, 60.0).await;
+    let before = jobs(&pool, 1);
+    let table = json!({"x": [1.5, 2.5, 3.5], "y": [10.0, 20.0, 35.0]});
+    let written = call(
+        &client,
+        "write_csv",
+        json!({"data": table, "file_path": "out/table.csv"}),
+    )
+    .await;
+    result(&written);
+    let text = std::fs::read_to_string(base.join("root/out/table.csv")).expect("written");
+    assert!(text.contains("3.5"), "{text}");
+    let read = call(&client, "read_csv", json!({"file_path": "out/table.csv"})).await;
+    let read = result(&read);
+    assert!(read.to_string().contains("35"), "{read}");
+    let plotted = call(
+        &client,
+        "scatter_plot",
+        json!({"data": table, "x": "x", "y": "y", "file_path": "out/plot.png",
+               "return_image": false, "width": 200, "height": 150}),
+    )
+    .await;
+    result(&plotted);
+    let png = std::fs::read(base.join("root/out/plot.png")).expect("saved");
+    assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
+    assert_eq!(jobs(&pool, 1), before + 3, "all three ran on engine 1");
+    sleeper.abort();
+    pool.shutdown();
+    let _ = std::fs::remove_dir_all(&base);
+}

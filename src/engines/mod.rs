@@ -64,6 +64,19 @@ pub enum EngineState {
     Disabled,
 }
 
+impl EngineState {
+    /// The state as `/health` and `/metrics` spell it.
+    pub fn name(self) -> &'static str {
+        match self {
+            EngineState::Starting => "starting",
+            EngineState::Idle => "idle",
+            EngineState::Busy => "busy",
+            EngineState::Overdue => "overdue",
+            EngineState::Disabled => "disabled",
+        }
+    }
+}
+
 /// One engine in a [`PoolHealth`].
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct EngineSlotHealth {
