@@ -116,6 +116,16 @@ mod tests {
     }
 
     #[test]
+    fn the_r_timeout_caps_free_form_r() {
+        let config = parse(&[]).expect("defaults");
+        assert_eq!(config.workers.default_timeout, Duration::from_secs(60));
+        assert_eq!(config.workers.max_timeout, Duration::from_secs(300));
+        let config = parse(&["--r-timeout", "5"]).expect("five seconds");
+        assert_eq!(config.workers.default_timeout, Duration::from_secs(5));
+        assert_eq!(config.workers.max_timeout, Duration::from_secs(5));
+    }
+
+    #[test]
     fn the_engine_count_is_checked() {
         let config = parse(&[]).expect("defaults");
         assert!((1..=DEFAULT_ENGINES_CAP).contains(&config.workers.engines));
@@ -658,6 +668,8 @@ pub fn worker_config(args: &EngineArgs) -> Result<WorkerConfig, ConfigError> {
             "expected at least 10 seconds",
         ));
     }
+    // RMCP_R_TIMEOUT caps free-form R too (checked in `engine_config`).
+    let ceiling = Duration::from_secs_f64(args.r_timeout.clamp(1.0, 86_400.0));
     let engines = match args.r_engines {
         None => default_engines(),
         Some(engines) if (1..=MAX_ENGINES).contains(&engines) => engines,
@@ -692,8 +704,16 @@ pub fn worker_config(args: &EngineArgs) -> Result<WorkerConfig, ConfigError> {
         r_spin: Duration::from_micros(args.r_spin_us),
         environment: InheritedEnv::capture(),
         engines,
+        default_timeout: free_form_default_timeout(ceiling),
+        max_timeout: ceiling,
         ..WorkerConfig::default()
     })
+}
+
+/// Free-form R's time limit when a call sets none: the reference's 60 s,
+/// or the `RMCP_R_TIMEOUT` ceiling when that is lower.
+fn free_form_default_timeout(ceiling: Duration) -> Duration {
+    Duration::from_secs(60).min(ceiling)
 }
 
 /// Most R engines `RMCP_R_ENGINES` may ask for.

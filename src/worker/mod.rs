@@ -58,8 +58,12 @@ pub struct WorkerConfig {
     pub max_file_mb: u64,
     /// A session's worker idle this long is freed with its workspace.
     pub idle_ttl: Duration,
-    /// Time limit of free-form R when the call sets none (the reference's 60 s).
+    /// Time limit of free-form R when the call sets none: the reference's
+    /// 60 s, or the ceiling when that is lower.
     pub default_timeout: Duration,
+    /// The most time any free-form R computation may take, whatever the call
+    /// asks for (`RMCP_R_TIMEOUT`, which caps every R computation).
+    pub max_timeout: Duration,
     /// After a call's time limit (or its cancellation): how long R gets to
     /// let go of the code, the worker's answer included, before the worker
     /// is killed and the session's workspace reset.
@@ -109,6 +113,7 @@ impl Default for WorkerConfig {
             max_file_mb: 1024,
             idle_ttl: Duration::from_secs(1800),
             default_timeout: Duration::from_secs(60),
+            max_timeout: Duration::from_secs(300),
             kill_grace: Duration::from_secs(3),
             spawn_timeout: Duration::from_secs(30),
             allow_weak_sandbox: false,
