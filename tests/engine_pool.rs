@@ -394,3 +394,84 @@ async fn files_reach_engine_processes_through_the_staging_folder() {
     pool.shutdown();
     let _ = std::fs::remove_dir_all(&base);
 }
+
+/// R on the in-process engine stuck in C code past its deadline: the
+/// caller is answered at the deadline, the engine is shown `overdue` and
+/// left out of rotation while the engine processes keep serving, and it
+/// comes back once R returns.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_overdue_in_process_engine_leaves_the_rotation_until_r_returns() {
+    let _turn = SERIAL.lock().await;
+    let (pool, _vfs) = pool("overdue", 2);
+    wait_for(&pool, "the engines to be ready", all_ready).await;
+    let started = Instant::now();
+    let job =
+        Job::eval("x <- sort(runif(5e7)); length(x)").with_timeout(Duration::from_millis(300));
+    let outcome = pool.eval(job).await;
+    assert!(
+        matches!(outcome, Err(EngineError::Timeout { .. })),
+        "{outcome:?}"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
+    if pool.health().engines[0].state == EngineState::Overdue {
+        let before = jobs(&pool, 1);
+        let next = pool.eval(Job::eval("'served'")).await.expect("served");
+        assert_eq!(next.value, json!("served"));
+        let health = pool.health();
+        if health.engines[0].state == EngineState::Overdue {
+            assert_eq!(health.engines[1].jobs, before + 1, "{health:?}");
+        }
+    }
+    wait_for(&pool, "engine 0 back in rotation", |health| {
+        health.engines[0].state == EngineState::Idle
+    })
+    .await;
+    pool.shutdown();
+}
+
+/// Cancelling a call running on an engine process (what
+/// `notifications/cancelled` and shutdown do) interrupts its R at once; the
+/// process is kept and serves the next call.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn cancelling_a_call_interrupts_the_engine_process() {
+    let _turn = SERIAL.lock().await;
+    let (pool, _vfs) = pool("cancel", 2);
+    wait_for(&pool, "the engines to be ready", all_ready).await;
+    let sleeper = occupy_engine_zero(&pool, 60.0).await;
+    let token = tokio_util::sync::CancellationToken::new();
+    let call = {
+        let pool = pool.clone();
+        let job = Job::eval("Sys.sleep(30); 'finished'").with_cancel(token.clone());
+        tokio::spawn(async move { pool.eval(job).await })
+    };
+    wait_for(&pool, "engine 1 to be busy", |health| {
+        health.engines[1].state == EngineState::Busy
+    })
+    .await;
+    let pid = pool.health().engines[1].pid;
+    let started = Instant::now();
+    token.cancel();
+    let outcome = call.await.expect("the call's task");
+    assert!(
+        matches!(outcome, Err(EngineError::Cancelled)),
+        "{outcome:?}"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
+    wait_for(&pool, "engine 1 to be idle", |health| {
+        health.engines[1].state == EngineState::Idle
+    })
+    .await;
+    let health = pool.health();
+    assert_eq!(health.engines[1].pid, pid, "the same process: {health:?}");
+    assert_eq!(health.engines[1].restarts, 0, "{health:?}");
+    sleeper.abort();
+    pool.shutdown();
+}
