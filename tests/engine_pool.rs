@@ -389,7 +389,22 @@ async fn files_reach_engine_processes_through_the_staging_folder() {
     result(&plotted);
     let png = std::fs::read(base.join("root/out/plot.png")).expect("saved");
     assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
-    assert_eq!(jobs(&pool, 1), before + 3, "all three ran on engine 1");
+    // openxlsx zips through temporary files: the engine's own folder.
+    let excel = call(
+        &client,
+        "write_excel",
+        json!({"data": table, "file_path": "out/table.xlsx"}),
+    )
+    .await;
+    result(&excel);
+    let read = call(
+        &client,
+        "read_excel",
+        json!({"file_path": "out/table.xlsx"}),
+    )
+    .await;
+    assert!(result(&read).to_string().contains("35"), "{read}");
+    assert_eq!(jobs(&pool, 1), before + 5, "all five ran on engine 1");
     sleeper.abort();
     pool.shutdown();
     let _ = std::fs::remove_dir_all(&base);

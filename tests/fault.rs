@@ -244,6 +244,8 @@ impl Binary {
             .args(["serve-http", "--host", "127.0.0.1", "--port"])
             .arg(port.to_string())
             .args(["--workers", "0", "--rate-limit", "0", "--log-level", "info"])
+            // These stories are about the one in-process R thread's queue.
+            .args(["--r-engines", "1"])
             .arg("--shutdown-grace")
             .arg(grace_seconds.to_string())
             .env_remove("RMCP_API_KEY")
@@ -411,6 +413,8 @@ async fn load(
         let running = r["running_for_ms"].is_u64();
         let seen = r["jobs_done"].as_u64().unwrap_or(0) - done_before
             + r["jobs_queued"].as_u64().unwrap_or(0)
+            // Catalog calls wait in the engine pool's queue.
+            + health["engines"]["queued"].as_u64().unwrap_or(0)
             + u64::from(running);
         if running && seen >= count as u64 {
             break;

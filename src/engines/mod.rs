@@ -244,9 +244,10 @@ impl EnginePool {
     }
 
     /// Runs a job on the first free engine (waiting in the queue when all
-    /// are busy). Only [`crate::r::Task::Call`] and fresh
-    /// [`crate::r::Task::Eval`] jobs can run on every engine; others run on
-    /// the in-process one. Answers at the job's deadline (plus a child
+    /// are busy). It takes [`crate::r::Task::Call`] and fresh
+    /// [`crate::r::Task::Eval`] jobs, which run alike on every engine (a
+    /// named workspace lives in one process: use the in-process
+    /// [`RHandle`] for those). Answers at the job's deadline (plus a child
     /// engine's short kill grace); dropping the future cancels the job.
     pub async fn eval(&self, job: Job) -> Result<Reply, EngineError> {
         let shared = &self.shared;
@@ -290,14 +291,17 @@ impl Shared {
         if self.closed.is_cancelled() {
             return Err(EngineError::Unavailable);
         }
-        let portable = process::portable(job);
+        if !process::portable(job) {
+            return Err(EngineError::InvalidInput(
+                "the engine pool runs calls by name and code in a fresh environment; named workspaces live on the in-process engine (RHandle)".into(),
+            ));
+        }
         let (id, receiver) = {
             let mut schedule = lock(&self.schedule);
             let free = schedule
                 .states
                 .iter()
-                .enumerate()
-                .position(|(index, state)| *state == EngineState::Idle && (portable || index == 0));
+                .position(|state| *state == EngineState::Idle);
             if let Some(index) = free {
                 schedule.states[index] = EngineState::Busy;
                 return Ok(index);
@@ -313,50 +317,30 @@ impl Shared {
             schedule.waiters.push_back(Waiter { id, engine: sender });
             (id, receiver)
         };
-        // A job that cannot run on a child takes engine 0 when it comes
-        // round, and passes any other engine on.
         let cancelled = async {
             match &job.cancel {
                 Some(token) => token.cancelled().await,
                 None => std::future::pending().await,
             }
         };
-        tokio::pin!(cancelled);
         let mut waiting = Waiting {
             shared: self,
             id,
             receiver: Some(receiver),
         };
-        loop {
-            let Some(receiver) = waiting.receiver.as_mut() else {
-                return Err(EngineError::Unavailable);
-            };
-            let outcome = tokio::select! {
-                handed = receiver => match handed {
-                    Ok(index) => Ok(index),
-                    Err(_) => Err(EngineError::Unavailable),
-                },
-                () = tokio::time::sleep_until(deadline.into()) => Err(EngineError::Timeout { limit }),
-                () = &mut cancelled => Err(EngineError::Cancelled),
-            };
-            match outcome {
-                Ok(index) if portable || index == 0 => {
-                    waiting.receiver = None;
-                    return Ok(index);
-                }
-                Ok(index) => {
-                    // Back to the front of the queue; the engine goes on.
-                    let (sender, next) = oneshot::channel();
-                    lock(&self.schedule)
-                        .waiters
-                        .push_front(Waiter { id, engine: sender });
-                    waiting.receiver = Some(next);
-                    self.release_skipping(index, id);
-                }
-                // `waiting` leaves the queue as it drops.
-                Err(error) => return Err(error),
-            }
+        let Some(receiver) = waiting.receiver.as_mut() else {
+            return Err(EngineError::Unavailable);
+        };
+        let outcome = tokio::select! {
+            handed = receiver => handed.map_err(|_| EngineError::Unavailable),
+            () = tokio::time::sleep_until(deadline.into()) => Err(EngineError::Timeout { limit }),
+            () = cancelled => Err(EngineError::Cancelled),
+        };
+        if outcome.is_ok() {
+            waiting.receiver = None;
         }
+        // Otherwise `waiting` leaves the queue as it drops.
+        outcome
     }
 
     /// Takes waiter `id` out of the queue; an engine already handed to it
@@ -377,22 +361,8 @@ impl Shared {
 
     /// Engine `index` is free: the first waiter takes it, else it is idle.
     fn release(&self, index: usize) {
-        self.release_skipping(index, u64::MAX);
-    }
-
-    /// Like [`release`](Self::release), passing over waiter `skip` (a job
-    /// that cannot run on `index`).
-    fn release_skipping(&self, index: usize, skip: u64) {
         let mut schedule = lock(&self.schedule);
-        let mut position = 0;
-        while position < schedule.waiters.len() {
-            if schedule.waiters[position].id == skip {
-                position += 1;
-                continue;
-            }
-            let Some(waiter) = schedule.waiters.remove(position) else {
-                break;
-            };
+        while let Some(waiter) = schedule.waiters.pop_front() {
             // A waiter whose caller is gone refuses it; try the next one.
             if waiter.engine.send(index).is_ok() {
                 schedule.states[index] = EngineState::Busy;

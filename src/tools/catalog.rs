@@ -1,6 +1,7 @@
 //! The statistics catalog as a [`ToolProvider`]: every tool declared under
-//! `src/tools/<category>/` that runs on R ([`Runs::R`]), run on the embedded
-//! R engine. The free-form tools declared beside them run in workers.
+//! `src/tools/<category>/` that runs on R ([`Runs::R`]), run on the R
+//! engines ([`EnginePool`]: the embedded R, and engine processes beside it).
+//! The free-form tools declared beside them run in workers.
 //!
 //! A call goes: table rules checked in Rust (the protocol layer has already
 //! validated the arguments against the input schema) → one engine job calling

@@ -20,8 +20,10 @@
 //!
 //! It knows no MCP and no HTTP: which worker serves which session,
 //! and the free-form tools that send it R, are the `freeform` provider's.
-//! Catalog tools keep running on the server's in-process R; a worker reaches
-//! them only through `rmcp_call()`, forwarded as a callback frame that the
+//! Catalog tools run on the server's engines (`crate::engines`: the
+//! in-process R, and catalog engine processes started with this same
+//! machinery in [`process::Mode::CatalogEngine`]); a worker reaches them
+//! only through `rmcp_call()`, forwarded as a callback frame that the
 //! server answers through a [`process::CallbackHandler`].
 
 pub mod allowlist;
