@@ -232,26 +232,37 @@ async fn a_stuck_engine_process_is_killed_and_replaced() {
     pool.shutdown();
 }
 
-/// `kill -9` of an engine process mid-call: its caller gets an error at
-/// once, a call on the other engine is not disturbed, and the engine is
-/// replaced.
+/// `kill -9` of an engine process in the middle of a client's catalog call:
+/// that client gets an `isError` result at once, a call on the other engine
+/// is not disturbed, the engine is replaced, and the next calls work.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_killed_engine_process_fails_only_its_own_call() {
     let _turn = SERIAL.lock().await;
-    let (pool, _vfs) = pool("crash", 2);
+    let (pool, vfs) = pool("crash", 2);
+    let catalog = Arc::new(Catalog::with_vfs(pool.clone(), vfs).expect("catalog"));
+    let server = TestServer::start(Some(common::engine()), Some(catalog), |_| {}).await;
     wait_for(&pool, "the engines to be ready", all_ready).await;
+    let mut client = Client::new(&server.url);
+    client.initialize(json!({})).await;
 
     let neighbour = {
         let pool = pool.clone();
-        tokio::spawn(async move { pool.eval(Job::eval("Sys.sleep(3); 'undisturbed'")).await })
+        tokio::spawn(async move { pool.eval(Job::eval("Sys.sleep(4); 'undisturbed'")).await })
     };
     wait_for(&pool, "engine 0 to be busy", |health| {
         health.engines[0].state == EngineState::Busy
     })
     .await;
     let victim = {
-        let pool = pool.clone();
-        tokio::spawn(async move { pool.eval(Job::eval("Sys.sleep(30); 'finished'")).await })
+        let client = client.clone();
+        tokio::spawn(async move {
+            call(
+                &client,
+                "random_forest",
+                json!({"data": forest_data(4000), "formula": "y ~ x1 + x2 + x3", "n_trees": 1000}),
+            )
+            .await
+        })
     };
     wait_for(&pool, "engine 1 to be busy", |health| {
         health.engines[1].state == EngineState::Busy
@@ -264,16 +275,14 @@ async fn a_killed_engine_process_fails_only_its_own_call() {
         .expect("kill runs");
     assert!(killed.success());
     let started = Instant::now();
-    let outcome = victim.await.expect("the victim's task");
+    let reply = victim.await.expect("the victim's task");
     assert!(
         started.elapsed() < Duration::from_secs(5),
         "{:?}",
         started.elapsed()
     );
-    let Err(EngineError::Internal(message)) = &outcome else {
-        panic!("expected an engine error, got {outcome:?}");
-    };
-    assert!(message.contains("stopped"), "{message}");
+    assert_eq!(reply["result"]["isError"], json!(true), "{reply}");
+    assert!(reply.to_string().contains("stopped"), "{reply}");
 
     let neighbour = neighbour.await.expect("the neighbour's task");
     assert_eq!(neighbour.expect("undisturbed").value, json!("undisturbed"));
@@ -282,6 +291,12 @@ async fn a_killed_engine_process_fails_only_its_own_call() {
     })
     .await;
     assert_ne!(pool.health().engines[1].pid, Some(pid));
+    let sleeper = occupy_engine_zero(&pool, 60.0).await;
+    let before = jobs(&pool, 1);
+    let next = call(&client, "summary_stats", json!({"data": {"x": [1, 2, 3]}})).await;
+    result(&next);
+    assert_eq!(jobs(&pool, 1), before + 1, "the new engine serves");
+    sleeper.abort();
     pool.shutdown();
 }
 
