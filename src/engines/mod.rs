@@ -450,6 +450,7 @@ impl Shared {
         let mut abort_on_drop = AbortOnDrop {
             shared: self,
             job: id,
+            started,
             armed: true,
         };
         let cancelled = async {
@@ -462,12 +463,12 @@ impl Shared {
             received = receiver => received.unwrap_or(Err(EngineError::Unavailable)),
             () = tokio::time::sleep_until(deadline.into()) => {
                 // The watchdog interrupts R at the same deadline.
-                self.mark_overdue();
+                self.mark_overdue(started);
                 Err(EngineError::Timeout { limit })
             }
             () = cancelled => {
                 engine.abort(id);
-                self.mark_overdue();
+                self.mark_overdue(started);
                 Err(EngineError::Cancelled)
             }
         };
@@ -475,10 +476,13 @@ impl Shared {
         outcome
     }
 
-    /// The in-process engine's caller was answered but R still runs.
-    fn mark_overdue(&self) {
+    /// The in-process engine's caller (of the job that started at
+    /// `started`) was answered but R still runs that job.
+    fn mark_overdue(&self, started: Instant) {
         let mut schedule = lock(&self.schedule);
-        if schedule.states[0] == EngineState::Busy {
+        // The job may have ended (and the engine moved on) meanwhile.
+        let still_ours = *lock(&self.slots[0].running_since) == Some(started);
+        if still_ours && schedule.states[0] == EngineState::Busy {
             schedule.states[0] = EngineState::Overdue;
         }
     }
@@ -532,6 +536,7 @@ impl Drop for Waiting<'_> {
 struct AbortOnDrop<'a> {
     shared: &'a Shared,
     job: crate::r::JobId,
+    started: Instant,
     armed: bool,
 }
 
@@ -539,7 +544,7 @@ impl Drop for AbortOnDrop<'_> {
     fn drop(&mut self) {
         if self.armed {
             self.shared.in_process.abort(self.job);
-            self.shared.mark_overdue();
+            self.shared.mark_overdue(self.started);
         }
     }
 }
