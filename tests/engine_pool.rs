@@ -505,3 +505,72 @@ async fn cancelling_a_call_interrupts_the_engine_process() {
     sleeper.abort();
     pool.shutdown();
 }
+
+/// While every engine is busy, calls wait in one FIFO queue: they are
+/// answered in arrival order, a full queue answers "busy" at once, and
+/// calls cancelled or past their deadline while queued leave it without
+/// running.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn queued_calls_are_served_in_order_bounded_and_cancellable() {
+    let _turn = SERIAL.lock().await;
+    let pool = EnginePool::in_process(common::engine());
+    let capacity = common::engine().config().queue_capacity;
+    let sleeper = occupy_engine_zero(&pool, 2.0).await;
+
+    let mut served = Vec::new();
+    for index in 0..5 {
+        let caller = pool.clone();
+        // Each answers when R ran it.
+        let job = Job::eval("Sys.sleep(0.01); as.numeric(Sys.time())");
+        served.push(tokio::spawn(async move { caller.eval(job).await }));
+        // Arrival order is the order the calls reach the queue.
+        wait_for(&pool, "the call to queue", |health| {
+            health.queued == index + 1
+        })
+        .await;
+    }
+    let token = tokio_util::sync::CancellationToken::new();
+    let mut cancelled = Vec::new();
+    for _ in 5..capacity {
+        let caller = pool.clone();
+        let job = Job::eval("'never runs'").with_cancel(token.clone());
+        cancelled.push(tokio::spawn(async move { caller.eval(job).await }));
+    }
+    wait_for(&pool, "a full queue", |health| health.queued == capacity).await;
+    let refused = pool.eval(Job::eval("'too many'")).await;
+    assert!(
+        matches!(refused, Err(EngineError::Busy { queued }) if queued == capacity),
+        "{refused:?}"
+    );
+    let expired = pool
+        .eval(Job::eval("'late'").with_timeout(Duration::from_millis(1)))
+        .await;
+    assert!(
+        matches!(expired, Err(EngineError::Busy { .. })),
+        "{expired:?}"
+    );
+    token.cancel();
+    for call in cancelled {
+        let outcome = call.await.expect("task");
+        assert!(
+            matches!(outcome, Err(EngineError::Cancelled)),
+            "{outcome:?}"
+        );
+    }
+    assert_eq!(pool.health().queued, 5);
+    let late = pool
+        .eval(Job::eval("'late'").with_timeout(Duration::from_millis(50)))
+        .await;
+    assert!(matches!(late, Err(EngineError::Timeout { .. })), "{late:?}");
+    assert_eq!(pool.health().queued, 5, "the expired call left the queue");
+    let mut ran_at = Vec::new();
+    for call in served {
+        let reply = call.await.expect("task").expect("served");
+        ran_at.push(reply.value.as_f64().expect("a time"));
+    }
+    assert!(
+        ran_at.windows(2).all(|pair| pair[0] < pair[1]),
+        "run in arrival order: {ran_at:?}"
+    );
+    sleeper.await.expect("engine 0's sleep");
+}
