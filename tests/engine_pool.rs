@@ -506,6 +506,25 @@ async fn cancelling_a_call_interrupts_the_engine_process() {
     pool.shutdown();
 }
 
+/// With one engine the pool is the in-process engine exactly: its own
+/// queue, counted in `/health` as before.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn one_engine_is_the_in_process_engine_alone() {
+    let _turn = SERIAL.lock().await;
+    let (pool, _vfs) = pool("one", 1);
+    assert_eq!(pool.len(), 1);
+    let sleeper = occupy_engine_zero(&pool, 1.0).await;
+    let queued = {
+        let pool = pool.clone();
+        tokio::spawn(async move { pool.eval(Job::eval("'next'")).await })
+    };
+    wait_for(&pool, "the call to queue", |health| health.queued == 1).await;
+    assert_eq!(common::engine().health().jobs_queued, 1, "R's own queue");
+    let next = queued.await.expect("task").expect("answered");
+    assert_eq!(next.value, json!("next"));
+    sleeper.await.expect("engine 0's sleep");
+}
+
 /// While every engine is busy, calls wait in one FIFO queue: they are
 /// answered in arrival order, a full queue answers "busy" at once, and
 /// calls cancelled or past their deadline while queued leave it without
@@ -513,9 +532,18 @@ async fn cancelling_a_call_interrupts_the_engine_process() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn queued_calls_are_served_in_order_bounded_and_cancellable() {
     let _turn = SERIAL.lock().await;
-    let pool = EnginePool::in_process(common::engine());
+    let (pool, _vfs) = pool("queue", 2);
+    wait_for(&pool, "the engines to be ready", all_ready).await;
     let capacity = common::engine().config().queue_capacity;
-    let sleeper = occupy_engine_zero(&pool, 2.0).await;
+    let sleeper = occupy_engine_zero(&pool, 3.0).await;
+    let other_sleeper = {
+        let busy = pool.clone();
+        tokio::spawn(async move { busy.eval(Job::eval("Sys.sleep(2); 'slept'")).await })
+    };
+    wait_for(&pool, "engine 1 to be busy", |health| {
+        health.engines[1].state == EngineState::Busy
+    })
+    .await;
 
     let mut served = Vec::new();
     for index in 0..5 {
@@ -573,4 +601,9 @@ async fn queued_calls_are_served_in_order_bounded_and_cancellable() {
         "run in arrival order: {ran_at:?}"
     );
     sleeper.await.expect("engine 0's sleep");
+    other_sleeper
+        .await
+        .expect("engine 1's sleep")
+        .expect("slept");
+    pool.shutdown();
 }

@@ -413,8 +413,6 @@ async fn load(
         let running = r["running_for_ms"].is_u64();
         let seen = r["jobs_done"].as_u64().unwrap_or(0) - done_before
             + r["jobs_queued"].as_u64().unwrap_or(0)
-            // Catalog calls wait in the engine pool's queue.
-            + health["engines"]["queued"].as_u64().unwrap_or(0)
             + u64::from(running);
         if running && seen >= count as u64 {
             break;

@@ -172,7 +172,8 @@ impl From<RHandle> for EnginePool {
 }
 
 impl EnginePool {
-    /// A pool of the in-process engine alone (`RMCP_R_ENGINES=1`).
+    /// A pool of the in-process engine alone (`RMCP_R_ENGINES=1`): calls
+    /// go straight to [`RHandle::eval`], exactly as without a pool.
     pub fn in_process(engine: RHandle) -> EnginePool {
         EnginePool::build(engine, None, 1)
     }
@@ -251,6 +252,11 @@ impl EnginePool {
     /// engine's short kill grace); dropping the future cancels the job.
     pub async fn eval(&self, job: Job) -> Result<Reply, EngineError> {
         let shared = &self.shared;
+        if shared.slots.len() == 1 {
+            // One engine (`RMCP_R_ENGINES=1`): exactly the in-process path,
+            // its own bounded queue included.
+            return shared.in_process.eval(job).await;
+        }
         let limit = job.timeout.unwrap_or(shared.default_timeout);
         let deadline = Instant::now() + limit;
         let index = shared.acquire(&job, deadline, limit).await?;
@@ -263,6 +269,9 @@ impl EnginePool {
 
     /// Every engine's state and counters, and the queue's length.
     pub fn health(&self) -> PoolHealth {
+        if self.shared.slots.len() == 1 {
+            return in_process_health(&self.shared.in_process);
+        }
         self.shared.health()
     }
 
@@ -511,6 +520,38 @@ impl Shared {
             })
             .collect();
         PoolHealth { engines, queued }
+    }
+}
+
+/// The health of a pool of the in-process engine alone, from the engine's
+/// own snapshot (its queue is the pool's queue).
+fn in_process_health(engine: &RHandle) -> PoolHealth {
+    let health = engine.health();
+    let state = if !health.alive {
+        EngineState::Disabled
+    } else if health.running_overdue {
+        EngineState::Overdue
+    } else if health.running_for_ms.is_some() {
+        EngineState::Busy
+    } else {
+        EngineState::Idle
+    };
+    PoolHealth {
+        engines: vec![EngineSlotHealth {
+            index: 0,
+            kind: "in_process",
+            state,
+            pid: None,
+            jobs: health.jobs_done
+                + health.jobs_failed
+                + health.jobs_timed_out
+                + health.jobs_cancelled,
+            busy_seconds: health.busy_seconds,
+            restarts: 0,
+            running_for_ms: health.running_for_ms,
+            note: None,
+        }],
+        queued: health.jobs_queued,
     }
 }
 
