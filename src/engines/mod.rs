@@ -23,10 +23,18 @@
 //! caller at the deadline, and stays out of rotation (state `overdue` in
 //! `/health`) until R returns.
 //!
+//! Layout: `mod.rs` (the handle, scheduling, the in-process engine's
+//! calls), `process` (engine processes: start, replace, one call),
+//! `health` (snapshots for `/health` and `/metrics`), `child`
+//! (`rmcp engine`).
+//!
 //! It knows no MCP, no HTTP and no tools: jobs are [`Job`]s.
 
 pub mod child;
+mod health;
 mod process;
+
+pub use health::{EngineSlotHealth, EngineState, PoolHealth};
 
 use std::collections::VecDeque;
 use std::path::Path;
@@ -44,68 +52,6 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner())
-}
-
-/// Where one engine stands, as `/health` shows it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum EngineState {
-    /// Its process is starting (or being replaced).
-    Starting,
-    /// Ready for the next call.
-    Idle,
-    /// Running a call.
-    Busy,
-    /// Its call's caller was answered (deadline or cancellation) but R has
-    /// not let go yet: out of rotation until it does.
-    Overdue,
-    /// Not used: its process cannot be sandboxed fully, or the engine is
-    /// gone for good.
-    Disabled,
-}
-
-impl EngineState {
-    /// The state as `/health` and `/metrics` spell it.
-    pub fn name(self) -> &'static str {
-        match self {
-            EngineState::Starting => "starting",
-            EngineState::Idle => "idle",
-            EngineState::Busy => "busy",
-            EngineState::Overdue => "overdue",
-            EngineState::Disabled => "disabled",
-        }
-    }
-}
-
-/// One engine in a [`PoolHealth`].
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct EngineSlotHealth {
-    pub index: usize,
-    /// `in_process` (the server's R thread) or `process` (`rmcp engine`).
-    pub kind: &'static str,
-    pub state: EngineState,
-    /// The engine process's id (`None` for the in-process engine, or while
-    /// starting).
-    pub pid: Option<u32>,
-    /// Calls it finished (answered, failed or stopped).
-    pub jobs: u64,
-    /// Seconds it spent running calls.
-    pub busy_seconds: f64,
-    /// Times its process was replaced after it died or was killed.
-    pub restarts: u64,
-    /// How long its current call has been running.
-    pub running_for_ms: Option<u64>,
-    /// Why it is disabled, or how its last start failed.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub note: Option<String>,
-}
-
-/// A snapshot of the pool for `/health` and `/metrics`.
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct PoolHealth {
-    pub engines: Vec<EngineSlotHealth>,
-    /// Calls waiting for an engine.
-    pub queued: usize,
 }
 
 /// The pool handle: cheap to clone, usable from any task.
@@ -270,9 +216,9 @@ impl EnginePool {
     /// Every engine's state and counters, and the queue's length.
     pub fn health(&self) -> PoolHealth {
         if self.shared.slots.len() == 1 {
-            return in_process_health(&self.shared.in_process);
+            return health::in_process(&self.shared.in_process);
         }
-        self.shared.health()
+        health::of(&self.shared)
     }
 
     /// Stops the engine processes (the in-process engine is shut down by
@@ -494,64 +440,6 @@ impl Shared {
         if still_ours && schedule.states[0] == EngineState::Busy {
             schedule.states[0] = EngineState::Overdue;
         }
-    }
-
-    fn health(&self) -> PoolHealth {
-        let (states, queued) = {
-            let schedule = lock(&self.schedule);
-            (schedule.states.clone(), schedule.waiters.len())
-        };
-        let engines = self
-            .slots
-            .iter()
-            .zip(states)
-            .enumerate()
-            .map(|(index, (slot, state))| EngineSlotHealth {
-                index,
-                kind: if index == 0 { "in_process" } else { "process" },
-                state,
-                pid: lock(&slot.worker).as_ref().map(|worker| worker.pid),
-                jobs: slot.jobs.load(Ordering::Relaxed),
-                busy_seconds: slot.busy_nanos.load(Ordering::Relaxed) as f64 / 1e9,
-                restarts: slot.restarts.load(Ordering::Relaxed),
-                running_for_ms: lock(&slot.running_since)
-                    .map(|since| u64::try_from(since.elapsed().as_millis()).unwrap_or(u64::MAX)),
-                note: lock(&slot.note).clone(),
-            })
-            .collect();
-        PoolHealth { engines, queued }
-    }
-}
-
-/// The health of a pool of the in-process engine alone, from the engine's
-/// own snapshot (its queue is the pool's queue).
-fn in_process_health(engine: &RHandle) -> PoolHealth {
-    let health = engine.health();
-    let state = if !health.alive {
-        EngineState::Disabled
-    } else if health.running_overdue {
-        EngineState::Overdue
-    } else if health.running_for_ms.is_some() {
-        EngineState::Busy
-    } else {
-        EngineState::Idle
-    };
-    PoolHealth {
-        engines: vec![EngineSlotHealth {
-            index: 0,
-            kind: "in_process",
-            state,
-            pid: None,
-            jobs: health.jobs_done
-                + health.jobs_failed
-                + health.jobs_timed_out
-                + health.jobs_cancelled,
-            busy_seconds: health.busy_seconds,
-            restarts: 0,
-            running_for_ms: health.running_for_ms,
-            note: None,
-        }],
-        queued: health.jobs_queued,
     }
 }
 
