@@ -121,6 +121,32 @@ mod tests {
     }
 
     #[test]
+    fn the_r_timeout_caps_free_form_r() {
+        let config = parse(&[]).expect("defaults");
+        assert_eq!(config.workers.default_timeout, Duration::from_secs(60));
+        assert_eq!(config.workers.max_timeout, Duration::from_secs(300));
+        let config = parse(&["--r-timeout", "5"]).expect("five seconds");
+        assert_eq!(config.workers.default_timeout, Duration::from_secs(5));
+        assert_eq!(config.workers.max_timeout, Duration::from_secs(5));
+    }
+
+    #[test]
+    fn the_engine_count_is_checked() {
+        let config = parse(&[]).expect("defaults");
+        assert!((1..=DEFAULT_ENGINES_CAP).contains(&config.workers.engines));
+        assert_eq!(
+            parse(&["--r-engines", "1"]).expect("one").workers.engines,
+            1
+        );
+        assert_eq!(
+            parse(&["--r-engines", "3"]).expect("three").workers.engines,
+            3
+        );
+        let error = parse(&["--r-engines", "0"]).expect_err("none");
+        assert!(error.to_string().contains("RMCP_R_ENGINES"), "{error}");
+    }
+
+    #[test]
     fn node_ids_are_checked() {
         assert_eq!(parse(&[]).expect("no node id").http.node_id, None);
         assert_eq!(parse(&["--node-id", ""]).expect("empty").http.node_id, None);
@@ -176,7 +202,14 @@ pub enum Command {
     /// A sandboxed R worker for one session's free-form R (started by the server).
     #[command(hide = true)]
     Worker(WorkerArgs),
+    /// A sandboxed R engine serving catalog calls beside the server's own R (started by the server).
+    #[command(hide = true)]
+    Engine(WorkerArgs),
 }
+
+/// Packages the server's R (and every catalog engine) loads at start-up, so
+/// the first plot does not pay for loading them.
+pub const PRELOADED_PACKAGES: &[&str] = &["ggplot2", "ragg"];
 
 /// Flags shared by every command that runs the R engine.
 #[derive(Debug, Args, Clone)]
@@ -187,6 +220,11 @@ pub struct EngineArgs {
     /// R's vector-heap cap, e.g. "4Gb" (R_MAX_VSIZE).
     #[arg(long, env = "R_MAX_VSIZE")]
     pub r_max_vsize: Option<String>,
+    /// R engines serving the catalog: the server's own R plus sandboxed engine
+    /// processes (default: the CPUs this process may use, at most 8; 1: no
+    /// engine processes).
+    #[arg(long, env = "RMCP_R_ENGINES")]
+    pub r_engines: Option<usize>,
     /// Jobs that may wait for the R thread before calls are refused as busy.
     #[arg(long, env = "RMCP_R_QUEUE", default_value_t = 1024)]
     pub r_queue: usize,
@@ -272,6 +310,10 @@ pub struct WorkerArgs {
     pub r_spin_us: u64,
     #[arg(long, default_value = "warn")]
     pub log_level: String,
+    /// Serve catalog jobs (`rmcp engine`): normal CPU priority, the server's
+    /// preloaded packages.
+    #[arg(long, default_value_t = false)]
+    pub catalog_engine: bool,
 }
 
 #[derive(Debug, Args, Clone)]
@@ -670,6 +712,19 @@ pub fn worker_config(args: &EngineArgs) -> Result<WorkerConfig, ConfigError> {
             "expected at least 10 seconds",
         ));
     }
+    // RMCP_R_TIMEOUT caps free-form R too (checked in `engine_config`).
+    let ceiling = Duration::from_secs_f64(args.r_timeout.clamp(1.0, 86_400.0));
+    let engines = match args.r_engines {
+        None => default_engines(),
+        Some(engines) if (1..=MAX_ENGINES).contains(&engines) => engines,
+        Some(engines) => {
+            return Err(invalid(
+                "RMCP_R_ENGINES / --r-engines",
+                engines.to_string(),
+                "expected 1 to 64 R engines",
+            ))
+        }
+    };
     let binary = std::env::current_exe().map_err(|error| {
         invalid(
             "rmcp worker binary",
@@ -692,9 +747,33 @@ pub fn worker_config(args: &EngineArgs) -> Result<WorkerConfig, ConfigError> {
         log_level: args.log_level.clone(),
         r_spin: Duration::from_micros(args.r_spin_us),
         environment: InheritedEnv::capture(),
+        engines,
+        default_timeout: free_form_default_timeout(ceiling),
+        max_timeout: ceiling,
         ..WorkerConfig::default()
     })
 }
+
+/// Free-form R's time limit when a call sets none: the reference's 60 s,
+/// or the `RMCP_R_TIMEOUT` ceiling when that is lower.
+fn free_form_default_timeout(ceiling: Duration) -> Duration {
+    Duration::from_secs(60).min(ceiling)
+}
+
+/// Most R engines `RMCP_R_ENGINES` may ask for.
+const MAX_ENGINES: usize = 64;
+
+/// Engines when `RMCP_R_ENGINES` is unset: the CPUs this process may use
+/// (`available_parallelism` honours cgroup quotas and CPU affinity), at most
+/// [`DEFAULT_ENGINES_CAP`]: each engine is a resident R (see deploy/README.md).
+fn default_engines() -> usize {
+    std::thread::available_parallelism()
+        .map_or(1, usize::from)
+        .clamp(1, DEFAULT_ENGINES_CAP)
+}
+
+/// The default engine count's ceiling.
+const DEFAULT_ENGINES_CAP: usize = 8;
 
 pub fn engine_config(args: &EngineArgs) -> Result<EngineConfig, ConfigError> {
     if !(args.r_timeout.is_finite() && args.r_timeout > 0.0 && args.r_timeout <= 86_400.0) {
@@ -735,7 +814,10 @@ pub fn engine_config(args: &EngineArgs) -> Result<EngineConfig, ConfigError> {
         default_timeout: Duration::from_secs_f64(args.r_timeout),
         queue_capacity: args.r_queue,
         max_vsize: args.r_max_vsize.clone(),
-        preload_packages: vec!["ggplot2".into(), "ragg".into()],
+        preload_packages: PRELOADED_PACKAGES
+            .iter()
+            .map(|name| name.to_string())
+            .collect(),
         idle_spin: Duration::from_micros(args.r_spin_us),
         ..EngineConfig::default()
     })

@@ -17,6 +17,7 @@
 //! runtime, and runs one of the transports on the assembled server.
 
 pub mod config;
+pub mod engines;
 pub mod freeform;
 pub mod http;
 pub mod mcp;

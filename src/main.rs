@@ -36,6 +36,8 @@ fn main() -> ExitCode {
         // A sandboxed R worker started by a server: no logging set-up, no R
         // here (the worker starts its own after sandboxing itself).
         Command::Worker(args) => return rmcp_server::worker::child::run(&args),
+        // A catalog engine process of the pool, the same way.
+        Command::Engine(args) => return rmcp_server::engines::child::run(&args),
         Command::ServeHttp(args) => match Config::from_args(&args) {
             Ok(config) => serve_http(config),
             Err(error) => return config_error(&error),

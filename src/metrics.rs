@@ -8,8 +8,8 @@
 //! [`EngineNumbers`].
 
 use prometheus::{
-    Encoder, Gauge, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, Opts, Registry,
-    TextEncoder,
+    Encoder, Gauge, GaugeVec, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, IntGaugeVec,
+    Opts, Registry, TextEncoder,
 };
 
 /// A metric could not be registered (a programming error, reported at start).
@@ -29,6 +29,18 @@ pub struct EngineNumbers {
     pub jobs_cancelled: u64,
 }
 
+/// One engine of the catalog's engine pool at scrape time.
+#[derive(Debug, Clone, Default)]
+pub struct EngineSlotNumbers {
+    /// Its index: 0 is the in-process R thread.
+    pub engine: usize,
+    /// `starting`, `idle`, `busy`, `overdue` or `disabled`.
+    pub state: String,
+    pub busy_seconds: f64,
+    pub jobs: u64,
+    pub restarts: u64,
+}
+
 /// The server's metrics.
 pub struct Metrics {
     registry: Registry,
@@ -44,7 +56,15 @@ pub struct Metrics {
     r_failed: IntGauge,
     r_timeouts: IntGauge,
     r_cancelled: IntGauge,
+    engine_state: IntGaugeVec,
+    engine_busy: GaugeVec,
+    engine_jobs: IntGaugeVec,
+    engine_restarts: IntGaugeVec,
+    engine_queue: IntGauge,
 }
+
+/// The states an engine can report, each a series of `rmcp_r_engine_state`.
+const ENGINE_STATES: &[&str] = &["starting", "idle", "busy", "overdue", "disabled"];
 
 impl Metrics {
     pub fn new() -> Result<Metrics, MetricsError> {
@@ -88,6 +108,43 @@ impl Metrics {
         let r_timeouts =
             IntGauge::new("rmcp_r_timeouts_total", "R jobs stopped at their deadline")?;
         let r_cancelled = IntGauge::new("rmcp_r_jobs_cancelled_total", "R jobs cancelled")?;
+        let engine_state = IntGaugeVec::new(
+            Opts::new(
+                "rmcp_r_engine_state",
+                "1 for each catalog engine's current state (0: the in-process R)",
+            ),
+            &["engine", "state"],
+        )?;
+        let engine_busy = GaugeVec::new(
+            Opts::new(
+                "rmcp_r_engine_busy_seconds_total",
+                "seconds each catalog engine spent on calls",
+            ),
+            &["engine"],
+        )?;
+        let engine_jobs = IntGaugeVec::new(
+            Opts::new(
+                "rmcp_r_engine_jobs_total",
+                "calls each catalog engine finished",
+            ),
+            &["engine"],
+        )?;
+        let engine_restarts = IntGaugeVec::new(
+            Opts::new(
+                "rmcp_r_engine_restarts_total",
+                "times each catalog engine process was replaced",
+            ),
+            &["engine"],
+        )?;
+        let engine_queue = IntGauge::new(
+            "rmcp_r_engine_queue_length",
+            "catalog calls waiting for a free engine",
+        )?;
+        registry.register(Box::new(engine_state.clone()))?;
+        registry.register(Box::new(engine_busy.clone()))?;
+        registry.register(Box::new(engine_jobs.clone()))?;
+        registry.register(Box::new(engine_restarts.clone()))?;
+        registry.register(Box::new(engine_queue.clone()))?;
         registry.register(Box::new(http_requests.clone()))?;
         registry.register(Box::new(mcp_requests.clone()))?;
         registry.register(Box::new(tool_calls.clone()))?;
@@ -114,7 +171,35 @@ impl Metrics {
             r_failed,
             r_timeouts,
             r_cancelled,
+            engine_state,
+            engine_busy,
+            engine_jobs,
+            engine_restarts,
+            engine_queue,
         })
+    }
+
+    /// Sets the engine pool's gauges (before [`render`](Self::render)).
+    pub fn set_engines(&self, engines: &[EngineSlotNumbers], queued: usize) {
+        self.engine_queue
+            .set(i64::try_from(queued).unwrap_or(i64::MAX));
+        for engine in engines {
+            let label = engine.engine.to_string();
+            for state in ENGINE_STATES {
+                self.engine_state
+                    .with_label_values(&[label.as_str(), state])
+                    .set(i64::from(*state == engine.state));
+            }
+            self.engine_busy
+                .with_label_values(&[label.as_str()])
+                .set(engine.busy_seconds);
+            self.engine_jobs
+                .with_label_values(&[label.as_str()])
+                .set(saturating(engine.jobs));
+            self.engine_restarts
+                .with_label_values(&[label.as_str()])
+                .set(saturating(engine.restarts));
+        }
     }
 
     pub fn http_request(&self, method: &str, route: &str, status: u16) {

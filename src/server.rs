@@ -19,6 +19,7 @@
 use std::sync::Arc;
 
 use crate::config::{Config, HttpConfig, Secret, StdioConfig};
+use crate::engines::EnginePool;
 use crate::freeform::{FreeFormError, FreeFormR};
 use crate::http::AppState;
 use crate::mcp::fixtures::Fixtures;
@@ -147,6 +148,7 @@ impl Builder {
         let version = options.version.clone();
         let mut builder = McpServer::builder(options);
         let mut catalog = None;
+        let mut engines = None;
         let mut free_form = None;
         if self.settings.conformance_fixtures {
             let fixtures = Fixtures::new();
@@ -160,10 +162,11 @@ impl Builder {
         } else {
             let engine = self.engine.clone().ok_or(ServerError::NoEngine)?;
             let vfs = Arc::new(Vfs::new(&self.settings.vfs).map_err(ServerError::Vfs)?);
+            let pool = EnginePool::start(engine.clone(), &self.settings.workers, vfs.staging_dir());
             let statistics = Arc::new(
-                Catalog::with_vfs(engine.clone(), Arc::clone(&vfs))
-                    .map_err(ServerError::Catalog)?,
+                Catalog::with_vfs(pool.clone(), Arc::clone(&vfs)).map_err(ServerError::Catalog)?,
             );
+            engines = Some(pool);
             let mut tools: Vec<Arc<dyn ToolProvider>> = vec![statistics.clone()];
             if self.free_form_r {
                 let free = free_form_r(&self.settings, &statistics, Arc::clone(&vfs))?;
@@ -186,6 +189,7 @@ impl Builder {
         Ok(Server {
             mcp: builder.build(metrics),
             engine: self.engine,
+            engines,
             catalog,
             free_form,
         })
@@ -219,6 +223,9 @@ pub struct Server {
     pub mcp: McpServer,
     /// The server's R, for `/health`.
     pub engine: Option<RHandle>,
+    /// The engines the catalog runs on (the server's R, plus engine
+    /// processes when `RMCP_R_ENGINES` > 1); absent with the fixtures.
+    pub engines: Option<EnginePool>,
     /// The statistics catalog (absent with the conformance fixtures).
     pub catalog: Option<Arc<Catalog>>,
     /// Free-form R (absent with the fixtures, or when left out).
@@ -249,13 +256,20 @@ impl Server {
             let health = Arc::clone(free_form);
             state.report_sandbox(Arc::new(move || health.health()));
         }
+        if let Some(engines) = &self.engines {
+            state.report_engines(engines.clone());
+        }
         state
     }
 
-    /// Stops free-form R's workers (after the transport stopped).
+    /// Stops free-form R's workers and the engine processes (after the
+    /// transport stopped).
     pub fn shutdown_workers(&self) {
         if let Some(free_form) = &self.free_form {
             free_form.shutdown();
+        }
+        if let Some(engines) = &self.engines {
+            engines.shutdown();
         }
     }
 }

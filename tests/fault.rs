@@ -246,6 +246,8 @@ impl Binary {
             .args(["serve-http", "--host", "127.0.0.1", "--port"])
             .arg(port.to_string())
             .args(["--workers", "0", "--rate-limit", "0", "--log-level", "info"])
+            // These stories are about the one in-process R thread's queue.
+            .args(["--r-engines", "1"])
             .arg("--shutdown-grace")
             .arg(grace_seconds.to_string())
             .env_remove("RMCP_API_KEY")

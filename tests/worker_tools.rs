@@ -383,3 +383,38 @@ async fn a_granted_folder_is_writable_by_its_session_only() {
     drop(harness);
     let _ = std::fs::remove_dir_all(&root);
 }
+
+/// `RMCP_R_TIMEOUT` caps free-form R: code without `timeout_seconds` stops
+/// at the ceiling (not the 60 s default), and a longer `timeout_seconds` is
+/// lowered to it, which the answer says.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_r_timeout_caps_free_form_r() {
+    let ceiling = std::time::Duration::from_secs(2);
+    let config = WorkerConfig {
+        default_timeout: ceiling,
+        max_timeout: ceiling,
+        ..test_config("ceiling")
+    };
+    let harness = start(config).await;
+    let client = client(&harness).await;
+    for arguments in [
+        json!({"r_code": "Sys.sleep(30)", "description": "no limit given"}),
+        json!({"r_code": "Sys.sleep(30)", "description": "a long limit", "timeout_seconds": 120}),
+    ] {
+        let started = std::time::Instant::now();
+        let stopped = call(&client, "execute_r_analysis", arguments.clone()).await;
+        let elapsed = started.elapsed();
+        assert_eq!(stopped["isError"], json!(true), "{stopped}");
+        assert!(
+            elapsed < std::time::Duration::from_secs(10),
+            "{arguments}: ran {elapsed:?} under a 2 s ceiling"
+        );
+        assert!(text(&stopped).contains("time limit of 2 s"), "{stopped}");
+        if arguments.get("timeout_seconds").is_some() {
+            assert!(
+                text(&stopped).contains("above this server's limit"),
+                "{stopped}"
+            );
+        }
+    }
+}

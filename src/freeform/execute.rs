@@ -131,12 +131,27 @@ impl Shared {
                 return approval_required(&base, package);
             }
         }
-        let timeout = arguments
+        let config = self.sessions.pool().config();
+        let asked = arguments
             .get("timeout_seconds")
             .and_then(Value::as_u64)
-            .map(|seconds| Duration::from_secs(seconds.clamp(1, 300)))
+            .map(|seconds| Duration::from_secs(seconds.clamp(1, 300)));
+        // RMCP_R_TIMEOUT caps every R computation: a longer limit asked for
+        // is lowered, and the answer says so.
+        let timeout = asked
             .or(context.timeout)
-            .unwrap_or(self.sessions.pool().config().default_timeout);
+            .unwrap_or(config.default_timeout)
+            .min(config.max_timeout);
+        let capped = asked
+            .filter(|asked| *asked > config.max_timeout)
+            .map(|asked| {
+                format!(
+                    "Note: timeout_seconds {} is above this server's limit for R computations ({} s, RMCP_R_TIMEOUT); the code ran with {} s.\n\n",
+                    asked.as_secs(),
+                    config.max_timeout.as_secs_f64(),
+                    config.max_timeout.as_secs_f64()
+                )
+            });
         let mut request = json!({
             "code": code,
             "packages": packages,
@@ -165,6 +180,10 @@ impl Shared {
                 "Note: this session's R workspace was reset ({why}); objects from earlier calls are gone.\n\n"
             )
         });
+        let note = match (capped, reset) {
+            (Some(capped), Some(reset)) => Some(format!("{capped}{reset}")),
+            (capped, reset) => capped.or(reset),
+        };
         let mut result = match answer.outcome {
             Ok(Outcome::Ok {
                 value,
@@ -213,7 +232,7 @@ impl Shared {
             }
             Err(other) => error(TOOL, &other.to_string()),
         };
-        if let Some(note) = reset {
+        if let Some(note) = note {
             if let Some(ContentBlock::Text(text)) = result.content.first_mut() {
                 text.text = format!("{note}{}", text.text);
             }

@@ -72,7 +72,8 @@ impl Shared {
             // The worker has the allowlist; it needs only what this session approved.
             args["approved_packages"] = json!(state_packages(&state));
         }
-        let timeout = std::time::Duration::from_secs(60);
+        // The free-form default: 60 s, or RMCP_R_TIMEOUT when lower.
+        let timeout = self.sessions.pool().config().default_timeout;
         let answer = self
             .sessions
             .run(&state, op, args, timeout, &context.cancel, None)

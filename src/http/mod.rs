@@ -35,10 +35,12 @@ use warp::reply::Response;
 use warp::{Buf, Filter};
 
 use crate::config::HttpConfig;
+use crate::engines::EnginePool;
 use crate::mcp::jsonrpc::Message;
 use crate::mcp::session::SessionStore;
 use crate::mcp::McpServer;
 use crate::metrics::EngineNumbers;
+use crate::metrics::EngineSlotNumbers;
 use crate::r::RHandle;
 
 /// State the handlers share; cheap to clone.
@@ -64,6 +66,9 @@ pub struct Inner {
     tasks: TaskTracker,
     /// What `/health` shows as `sandbox`: the free-form R workers' layers.
     sandbox: std::sync::OnceLock<SandboxReporter>,
+    /// The catalog's engine pool, shown per engine in `/health` and
+    /// `/metrics`.
+    engines: std::sync::OnceLock<EnginePool>,
     /// The deflated text of `mcp`'s results serialized once, for clients
     /// that accept gzip.
     gzip: reply::GzipCache,
@@ -94,6 +99,7 @@ impl AppState {
                 calls,
                 tasks: TaskTracker::new(),
                 sandbox: std::sync::OnceLock::new(),
+                engines: std::sync::OnceLock::new(),
                 gzip: reply::GzipCache::default(),
             }),
         }
@@ -115,6 +121,12 @@ impl AppState {
     /// Has `/health` show `reporter`'s object as `sandbox` (set once).
     pub fn report_sandbox(&self, reporter: SandboxReporter) {
         let _ = self.sandbox.set(reporter);
+    }
+
+    /// Has `/health` and `/metrics` show `engines`, engine by engine (set
+    /// once).
+    pub fn report_engines(&self, engines: EnginePool) {
+        let _ = self.engines.set(engines);
     }
 
     /// Starts shutting down: refuse new requests, close standalone streams,
@@ -403,6 +415,7 @@ fn health(state: &AppState) -> Response {
         "sessions": state.sessions.len(),
         "r": engine,
         "sandbox": state.sandbox.get().map(|report| report()),
+        "engines": state.engines.get().map(EnginePool::health),
     });
     reply::json(status, &body)
 }
@@ -421,6 +434,21 @@ fn metrics(state: &AppState) -> Response {
             jobs_cancelled: health.jobs_cancelled,
         }
     });
+    if let Some(pool) = state.engines.get() {
+        let health = pool.health();
+        let engines: Vec<EngineSlotNumbers> = health
+            .engines
+            .iter()
+            .map(|engine| EngineSlotNumbers {
+                engine: engine.index,
+                state: engine.state.name().to_string(),
+                busy_seconds: engine.busy_seconds,
+                jobs: engine.jobs,
+                restarts: engine.restarts,
+            })
+            .collect();
+        state.mcp.metrics().set_engines(&engines, health.queued);
+    }
     let text = state
         .mcp
         .metrics()

@@ -1,6 +1,7 @@
 //! The statistics catalog as a [`ToolProvider`]: every tool declared under
-//! `src/tools/<category>/` that runs on R ([`Runs::R`]), run on the embedded
-//! R engine. The free-form tools declared beside them run in workers.
+//! `src/tools/<category>/` that runs on R ([`Runs::R`]), run on the R
+//! engines ([`EnginePool`]: the embedded R, and engine processes beside it).
+//! The free-form tools declared beside them run in workers.
 //!
 //! A call goes: table rules checked in Rust (the protocol layer has already
 //! validated the arguments against the input schema) → one engine job calling
@@ -28,7 +29,8 @@ use super::result::{shape_reply, tool_error, Shape};
 use super::result_store::ResultStore;
 use super::spec::{RCall, Randomness, Runs, SpecError, ToolSpec, WireTool};
 use super::{CallContext, ToolProvider};
-use crate::r::{Job, RHandle};
+use crate::engines::EnginePool;
+use crate::r::Job;
 use crate::vfs::{Vfs, VfsConfig};
 
 /// The seed every call of a [`Randomness::Seeded`] tool uses, so the same
@@ -104,9 +106,11 @@ struct Entry {
     output_shape: Option<Shape>,
 }
 
-/// The statistics tools, run on the embedded R engine.
+/// The statistics tools, run on the R engines.
 pub struct Catalog {
-    engine: RHandle,
+    /// The engines that run the tools: the in-process R, and engine
+    /// processes beside it when configured.
+    engines: EnginePool,
     /// Large results, readable as `rmcp://data/<id>` resources.
     results: Arc<ResultStore>,
     entries: Vec<Entry>,
@@ -118,13 +122,16 @@ pub struct Catalog {
 impl Catalog {
     /// Builds the catalog with the default sandbox: the working directory,
     /// read-only.
-    pub fn new(engine: RHandle) -> Result<Catalog, CatalogError> {
+    pub fn new(engine: impl Into<EnginePool>) -> Result<Catalog, CatalogError> {
         let vfs = Vfs::new(&VfsConfig::working_directory()).map_err(CatalogError::Vfs)?;
         Catalog::with_vfs(engine, Arc::new(vfs))
     }
 
     /// Builds the catalog on sandbox `vfs`: parses every declaration once.
-    pub fn with_vfs(engine: RHandle, vfs: Arc<Vfs>) -> Result<Catalog, CatalogError> {
+    pub fn with_vfs(
+        engines: impl Into<EnginePool>,
+        vfs: Arc<Vfs>,
+    ) -> Result<Catalog, CatalogError> {
         let mut entries = Vec::new();
         for spec in super::specs() {
             if let Runs::R(call) = spec.runs {
@@ -137,7 +144,7 @@ impl Catalog {
             .map(|(index, entry)| (entry.spec.name, index))
             .collect();
         Ok(Catalog {
-            engine,
+            engines: engines.into(),
             results: Arc::new(ResultStore::new()),
             entries,
             by_name,
@@ -183,7 +190,7 @@ impl Catalog {
             job = job.with_seed(TOOL_SEED);
         }
         let ticker = context.progress.clone().map(report_progress);
-        let outcome = self.engine.eval(job).await;
+        let outcome = self.engines.eval(job).await;
         if let Some(ticker) = ticker {
             ticker.finish();
         }
@@ -302,6 +309,11 @@ impl Catalog {
         Arc::clone(&self.results)
     }
 
+    /// The engines the tools run on (for `/health`, `/metrics`, shutdown).
+    pub fn engines(&self) -> &EnginePool {
+        &self.engines
+    }
+
     /// The sandbox the catalog checks paths with.
     pub fn vfs(&self) -> Arc<Vfs> {
         Arc::clone(&self.vfs)
@@ -309,6 +321,6 @@ impl Catalog {
 }
 
 /// The catalog behind an `Arc`, as the server holds providers.
-pub fn shared(engine: RHandle) -> Result<Arc<Catalog>, CatalogError> {
+pub fn shared(engine: impl Into<EnginePool>) -> Result<Arc<Catalog>, CatalogError> {
     Catalog::new(engine).map(Arc::new)
 }

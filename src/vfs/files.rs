@@ -416,6 +416,13 @@ impl Vfs {
         })
     }
 
+    /// The private directory of staged copies and staging files: catalog
+    /// engine processes are allowed to read and write it, and nothing else
+    /// of the sandbox.
+    pub fn staging_dir(&self) -> &Path {
+        &self.staging.dir
+    }
+
     /// How many staged copies and staging files exist now (each call's are
     /// removed when it ends).
     pub fn staged_files(&self) -> usize {

@@ -43,7 +43,7 @@ use serde_json::{json, Value};
 
 use super::allowlist::Allowlist;
 use super::protocol::{
-    self, CallbackOutcome, FailureKind, FromWorker, Op, Outcome, SandboxReport, ToWorker,
+    self, CallbackOutcome, EngineJob, FailureKind, FromWorker, Op, Outcome, SandboxReport, ToWorker,
 };
 use super::sandbox::{self, SandboxPlan};
 use crate::config::WorkerArgs;
@@ -112,8 +112,12 @@ pub fn run(args: &WorkerArgs) -> ExitCode {
     // client's long computation must not slow the catalog's R thread or the
     // HTTP layer (on a small machine the warm pool's start-up alone delayed
     // the server's first answer by ~0.5 s).
-    if let Err(error) = rustix::process::nice(WORKER_NICENESS) {
-        log::warn!("could not lower the worker's CPU priority: {error}");
+    // A catalog engine (`rmcp engine`) serves the catalog beside the
+    // server's own R thread, at the same priority.
+    if !args.catalog_engine {
+        if let Err(error) = rustix::process::nice(WORKER_NICENESS) {
+            log::warn!("could not lower the worker's CPU priority: {error}");
+        }
     }
     if let Err(error) = std::env::set_current_dir(&args.dir) {
         eprintln!("rmcp worker: cannot enter its folder: {error}");
@@ -266,7 +270,16 @@ fn serve(args: &WorkerArgs, channel: UnixStream, mut report: SandboxReport) -> E
         max_reply_bytes: args.max_reply_bytes,
         max_vsize: None,
         stack_size: 64 * 1024 * 1024,
-        preload_packages: Vec::new(),
+        // A catalog engine loads what the server's R preloads, before
+        // seccomp, so its first plot costs what the server's does.
+        preload_packages: if args.catalog_engine {
+            crate::config::PRELOADED_PACKAGES
+                .iter()
+                .map(|name| name.to_string())
+                .collect()
+        } else {
+            Vec::new()
+        },
         host: Some(host),
         // The server's RMCP_R_SPIN_US: a session's back-to-back calls find
         // this R awake.
@@ -362,10 +375,15 @@ impl Requests {
     /// writes when the job ends; a job the engine refuses is answered at
     /// once.
     fn submit(&self, id: u64, op: Op, args: Value, timeout: Duration) {
-        let mut job = Job::call(op.r_function(), args).with_timeout(timeout);
-        if op == Op::Eval {
-            job = job.with_tables(["data"]);
-        }
+        let mut job = match op {
+            Op::Job => match engine_job(args) {
+                Ok(job) => job,
+                Err(error) => return reply(&self.writer, id, Err(error)),
+            },
+            Op::Eval => Job::call(op.r_function(), args).with_tables(["data"]),
+            _ => Job::call(op.r_function(), args),
+        };
+        job = job.with_timeout(timeout);
         // The server sends one request at a time; callbacks made while it
         // runs wait no longer than its deadline.
         *lock(&self.bridge.deadline) = Some(Instant::now() + timeout);
@@ -402,6 +420,25 @@ impl Requests {
             self.bridge.abandon();
         }
     }
+}
+
+/// The engine job an [`Op::Job`] request describes (a catalog engine's).
+fn engine_job(args: Value) -> Result<Job, EngineError> {
+    let request: EngineJob = serde_json::from_value(args)
+        .map_err(|error| EngineError::InvalidInput(format!("bad engine job: {error}")))?;
+    let mut job = match (request.function, request.code) {
+        (Some(function), None) => Job::call(function, request.args).with_tables(request.tables),
+        (None, Some(code)) => Job::eval(code),
+        _ => {
+            return Err(EngineError::InvalidInput(
+                "an engine job names one function or carries code".into(),
+            ))
+        }
+    };
+    if let Some(seed) = request.seed {
+        job = job.with_seed(seed);
+    }
+    Ok(job)
 }
 
 /// Writes the reply frame of request `id`. A failed write means the server

@@ -20,8 +20,10 @@
 //!
 //! It knows no MCP and no HTTP: which worker serves which session,
 //! and the free-form tools that send it R, are the `freeform` provider's.
-//! Catalog tools keep running on the server's in-process R; a worker reaches
-//! them only through `rmcp_call()`, forwarded as a callback frame that the
+//! Catalog tools run on the server's engines (`crate::engines`: the
+//! in-process R, and catalog engine processes started with this same
+//! machinery in [`process::Mode::CatalogEngine`]); a worker reaches them
+//! only through `rmcp_call()`, forwarded as a callback frame that the
 //! server answers through a [`process::CallbackHandler`].
 
 pub mod allowlist;
@@ -58,8 +60,12 @@ pub struct WorkerConfig {
     pub max_file_mb: u64,
     /// A session's worker idle this long is freed with its workspace.
     pub idle_ttl: Duration,
-    /// Time limit of free-form R when the call sets none (the reference's 60 s).
+    /// Time limit of free-form R when the call sets none: the reference's
+    /// 60 s, or the ceiling when that is lower.
     pub default_timeout: Duration,
+    /// The most time any free-form R computation may take, whatever the call
+    /// asks for (`RMCP_R_TIMEOUT`, which caps every R computation).
+    pub max_timeout: Duration,
     /// After a call's time limit (or its cancellation): how long R gets to
     /// let go of the code, the worker's answer included, before the worker
     /// is killed and the session's workspace reset.
@@ -92,6 +98,10 @@ pub struct WorkerConfig {
     /// Run the parse-tree guard before free-form R. Only tests turn it off,
     /// to show the sandbox alone stops what the guard would refuse.
     pub guard: bool,
+    /// R engines serving the catalog (`RMCP_R_ENGINES`): the server's own R
+    /// thread plus `engines - 1` catalog engine processes (`rmcp engine`),
+    /// started and confined like workers. 1: the server's R alone.
+    pub engines: usize,
 }
 
 impl Default for WorkerConfig {
@@ -105,6 +115,7 @@ impl Default for WorkerConfig {
             max_file_mb: 1024,
             idle_ttl: Duration::from_secs(1800),
             default_timeout: Duration::from_secs(60),
+            max_timeout: Duration::from_secs(300),
             kill_grace: Duration::from_secs(3),
             spawn_timeout: Duration::from_secs(30),
             allow_weak_sandbox: false,
@@ -116,6 +127,7 @@ impl Default for WorkerConfig {
             r_spin: crate::r::DEFAULT_IDLE_SPIN,
             log_level: "warn".into(),
             guard: true,
+            engines: 1,
             environment: InheritedEnv::capture(),
         }
     }

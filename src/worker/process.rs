@@ -129,8 +129,26 @@ pub async fn spawn(
     config: &WorkerConfig,
     write_roots: &[PathBuf],
 ) -> Result<Arc<Worker>, WorkerError> {
+    spawn_mode(config, write_roots, Mode::Worker).await
+}
+
+/// What a spawned process serves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// One session's free-form R (`rmcp worker`).
+    Worker,
+    /// Catalog jobs beside the server's own R (`rmcp engine`).
+    CatalogEngine,
+}
+
+/// Starts a process in `mode` and waits for its `ready`.
+pub async fn spawn_mode(
+    config: &WorkerConfig,
+    write_roots: &[PathBuf],
+    mode: Mode,
+) -> Result<Arc<Worker>, WorkerError> {
     let dir = make_folder(&config.base_dir)?;
-    match start(config, write_roots, &dir).await {
+    match start(config, write_roots, &dir, mode).await {
         Ok(worker) => Ok(worker),
         Err(error) => {
             let _ = std::fs::remove_dir_all(&dir);
@@ -143,12 +161,16 @@ async fn start(
     config: &WorkerConfig,
     write_roots: &[PathBuf],
     dir: &Path,
+    mode: Mode,
 ) -> Result<Arc<Worker>, WorkerError> {
     let spawn_error = |e: std::io::Error| WorkerError::Spawn(e.to_string());
     let (server_end, child_end) = std::os::unix::net::UnixStream::pair().map_err(spawn_error)?;
     let mut command = tokio::process::Command::new(&config.binary);
+    command.arg(match mode {
+        Mode::Worker => "worker",
+        Mode::CatalogEngine => "engine",
+    });
     command
-        .arg("worker")
         .args(["--channel-fd", "0"])
         .arg("--dir")
         .arg(dir)
@@ -304,6 +326,12 @@ impl Worker {
     /// Whether the process is still there.
     pub fn is_alive(&self) -> bool {
         !self.gone.is_cancelled()
+    }
+
+    /// Resolves once the process is gone (its channel closed or it was
+    /// killed).
+    pub async fn gone(&self) {
+        self.gone.cancelled().await;
     }
 
     /// How the worker ended, for error messages.

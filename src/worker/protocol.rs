@@ -60,6 +60,31 @@ pub enum Op {
     Load,
     /// Empty the workspace.
     Drop,
+    /// A catalog engine's job (`rmcp engine`): the [`EngineJob`] in `args`,
+    /// the server's own R called by name (`rmcp_run_tool` for a catalog
+    /// tool).
+    Job,
+}
+
+/// What an [`Op::Job`] request carries: an `crate::r::Job` as plain data.
+/// `code` (R source evaluated in a fresh environment) exists for the engine
+/// pool's own tests, like `Job::eval`; the catalog sends `function`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct EngineJob {
+    /// The R side's function to call with `args`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub function: Option<String>,
+    /// R source to evaluate instead (engine tests).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    #[serde(default)]
+    pub args: Value,
+    /// Members of `args` handed to R as data frames (`Job::with_tables`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tables: Vec<String>,
+    /// R's RNG seed for this job only (`Job::with_seed`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seed: Option<i32>,
 }
 
 impl Op {
@@ -74,6 +99,9 @@ impl Op {
             Op::Save => "rmcp_worker_save",
             Op::Load => "rmcp_worker_load",
             Op::Drop => "rmcp_worker_drop",
+            // The function is named in the job itself; this is what the
+            // catalog names.
+            Op::Job => "rmcp_run_tool",
         }
     }
 }
