@@ -452,8 +452,12 @@ fn the_decoder_refuses_any_bytes_with_a_parse_error() {
 // ---------------------------------------------------------------------------
 // The dispatcher, called directly with classified messages.
 
-/// Codes a protocol error may carry.
-const ERROR_CODES: &[i64] = &[-32700, -32600, -32601, -32602, -32603, -32002];
+/// Codes a protocol error may carry: JSON-RPC's, resource not found, and
+/// protocol 2026-07-28's header mismatch, missing client capability and
+/// unsupported protocol version.
+const ERROR_CODES: &[i64] = &[
+    -32700, -32600, -32601, -32602, -32603, -32002, -32020, -32021, -32022,
+];
 
 /// Checks one JSON-RPC response to request `id`.
 fn check_response(response: &Value, id: Option<&Value>) -> Result<(), TestCaseError> {

@@ -253,22 +253,10 @@ pub(super) async fn post(
     body: Bytes,
     info: &mut RequestInfo,
 ) -> Response {
-    let accept = header(headers, "accept")
-        .unwrap_or("*/*")
-        .to_ascii_lowercase();
-    let accepts_sse = accept.contains("text/event-stream");
-    if let Some(content_type) = header(headers, "content-type") {
-        if !content_type
-            .to_ascii_lowercase()
-            .starts_with("application/json")
-        {
-            return reply::rpc_error(
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                code::INVALID_REQUEST.0,
-                "unsupported media type: send Content-Type: application/json",
-            );
-        }
-    }
+    let accepts_sse = match super::streamable::check_media(headers) {
+        Ok(media) => media.sse,
+        Err(refusal) => return refusal.response(),
+    };
     let message = match jsonrpc::decode(&body).and_then(jsonrpc::classify) {
         Ok(message) => message,
         Err(rejected) => {

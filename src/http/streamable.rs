@@ -100,6 +100,62 @@ fn request_id(message: &Message) -> Option<&RequestId> {
     }
 }
 
+/// The answer forms a `POST /mcp` client takes.
+pub(super) struct Media {
+    /// A plain JSON body (`application/json`, or `*/*`, or no `Accept`).
+    pub json: bool,
+    /// An event stream (`text/event-stream`).
+    pub sse: bool,
+}
+
+/// Why a `POST /mcp` is refused before its body is read.
+pub(super) enum MediaRefusal {
+    /// 406: the client takes neither JSON nor an event stream.
+    NotAcceptable,
+    /// 415: the body is not said to be JSON.
+    UnsupportedType,
+}
+
+impl MediaRefusal {
+    pub(super) fn response(self) -> Response {
+        match self {
+            MediaRefusal::NotAcceptable => reply::rpc_error(
+                StatusCode::NOT_ACCEPTABLE,
+                code::INVALID_REQUEST.0,
+                "not acceptable: the Accept header must include application/json and text/event-stream",
+            ),
+            MediaRefusal::UnsupportedType => reply::rpc_error(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                code::INVALID_REQUEST.0,
+                "unsupported media type: send Content-Type: application/json",
+            ),
+        }
+    }
+}
+
+/// What every `POST /mcp` must pass before its body is read, whatever its
+/// revision: an `Accept` the server can answer (else 406) and a JSON
+/// `Content-Type` when one is given (else 415).
+pub(super) fn check_media(headers: &HeaderMap) -> Result<Media, MediaRefusal> {
+    let accept_any = header(headers, "accept").is_none_or(|accept| accept.contains("*/*"));
+    let media = Media {
+        json: accept_any || accepts(headers, "application/json"),
+        sse: accepts(headers, "text/event-stream"),
+    };
+    if !(media.json || media.sse) {
+        return Err(MediaRefusal::NotAcceptable);
+    }
+    let json_body = header(headers, "content-type").is_none_or(|content_type| {
+        content_type
+            .to_ascii_lowercase()
+            .starts_with("application/json")
+    });
+    if !json_body {
+        return Err(MediaRefusal::UnsupportedType);
+    }
+    Ok(media)
+}
+
 /// `POST /mcp`.
 pub async fn post(
     state: &AppState,
@@ -107,28 +163,13 @@ pub async fn post(
     body: Bytes,
     info: &mut RequestInfo,
 ) -> Response {
-    let accept_any = header(headers, "accept").is_none_or(|accept| accept.contains("*/*"));
-    let accepts_json = accept_any || accepts(headers, "application/json");
-    let accepts_sse = accepts(headers, "text/event-stream");
-    if !(accepts_json || accepts_sse) {
-        return reply::rpc_error(
-            StatusCode::NOT_ACCEPTABLE,
-            code::INVALID_REQUEST.0,
-            "not acceptable: the Accept header must include application/json and text/event-stream",
-        );
-    }
-    if let Some(content_type) = header(headers, "content-type") {
-        if !content_type
-            .to_ascii_lowercase()
-            .starts_with("application/json")
-        {
-            return reply::rpc_error(
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                code::INVALID_REQUEST.0,
-                "unsupported media type: send Content-Type: application/json",
-            );
-        }
-    }
+    let Media {
+        json: accepts_json,
+        sse: accepts_sse,
+    } = match check_media(headers) {
+        Ok(media) => media,
+        Err(refusal) => return refusal.response(),
+    };
     let message = match jsonrpc::decode(&body).and_then(jsonrpc::classify) {
         Ok(message) => message,
         Err(rejected) => {
