@@ -8,12 +8,12 @@ PREFIX ?= /usr/local
 RMCP_HTTP_HOST ?= 127.0.0.1
 RMCP_HTTP_PORT ?= 8000
 
-.PHONY: run test deps rust build check fmt clippy test-rust conformance python-client deploy-check scale-out docker-check bench install clean
+.PHONY: run test deps rust build check fmt clippy test-rust conformance python-client ts-client deploy-check scale-out docker-check bench install clean
 
 run: deps build
 	./target/release/rmcp serve-http --host $(RMCP_HTTP_HOST) --port $(RMCP_HTTP_PORT)
 
-test: deps check test-rust conformance python-client deploy-check scale-out docker-check
+test: deps check test-rust conformance python-client ts-client deploy-check scale-out docker-check
 
 deps: rust
 	bash deploy/install-deps.sh
@@ -49,6 +49,12 @@ conformance:
 python-client:
 	$(CARGO) build --locked --bin rmcp
 	bash tests/python/run.sh
+
+# The official TypeScript MCP client (npm @modelcontextprotocol/client, in
+# target/ts-client/) over HTTP on the catalog, in its three modes.
+ts-client:
+	$(CARGO) build --locked --bin rmcp
+	bash tests/typescript/run.sh
 
 deploy-check:
 	@if [ -f deploy/check.sh ]; then bash deploy/check.sh; else echo "deploy-check: no deploy/check.sh yet"; fi

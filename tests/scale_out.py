@@ -9,9 +9,11 @@ standard library only).
 Streamable HTTP and the legacy SSE transport, each request checked against
 the backends' own /metrics (every request of a session must be counted by
 the backend its id names, and by no other), an event stream that must deliver
-its first event while it is still open, then SIGKILL for backend NODE and
-what its clients and the others' clients see. It prints one line per check
-("ok    ..." or "FAIL  ...") and exits 1 when any failed.
+its first event while it is still open, stateless protocol 2026-07-28 calls
+(no session: spread over every backend, each answered), then SIGKILL for
+backend NODE and what its clients and the others' clients see (older-era
+sessions of the killed backend get 404, 2026-07-28 calls go on). It prints
+one line per check ("ok    ..." or "FAIL  ...") and exits 1 when any failed.
 """
 
 import argparse
@@ -168,6 +170,45 @@ def slope_of(reply):
         return None
 
 
+MODERN = "2026-07-28"
+
+
+def modern_call(edge, tool, arguments, request_id):
+    """One stateless 2026-07-28 tools/call: _meta in the params, the
+    MCP-Protocol-Version, Mcp-Method and Mcp-Name headers, no session.
+    (status, response headers, reply, body text)."""
+    message = {"jsonrpc": "2.0", "id": request_id, "method": "tools/call", "params": {
+        "name": tool, "arguments": arguments,
+        "_meta": {"io.modelcontextprotocol/protocolVersion": MODERN,
+                  "io.modelcontextprotocol/clientCapabilities": {},
+                  "io.modelcontextprotocol/clientInfo": {"name": "scale-out-modern", "version": "1"}}}}
+    headers = {"content-type": "application/json", "accept": "application/json, text/event-stream",
+               "mcp-protocol-version": MODERN, "mcp-method": "tools/call", "mcp-name": tool}
+    status, response_headers, text = request(edge, "POST", "/mcp", json.dumps(message), headers)
+    reply = None
+    if "text/event-stream" in response_headers.get("content-type", ""):
+        for event in sse_events(text):
+            try:
+                data = json.loads(event.get("data", ""))
+            except ValueError:
+                continue
+            if isinstance(data, dict) and data.get("id") == request_id:
+                reply = data
+    elif text:
+        try:
+            reply = json.loads(text)
+        except ValueError:
+            reply = None
+    return status, response_headers, reply, text
+
+
+def mean_of(reply):
+    try:
+        return reply["result"]["structuredContent"]["statistics"]["x"]["mean"]
+    except (KeyError, TypeError):
+        return None
+
+
 class Backends:
     """The backends' counters, to see which one served a request."""
 
@@ -283,6 +324,38 @@ def drive(args):
     check(not problems,
           f"{label}: {requests_made} requests (notifications/initialized, 2 x tools/call linear_model in R) "
           f"each served by the backend its session id names; R's slope {SLOPE}", "; ".join(problems[:5]))
+
+    # 2b. Protocol 2026-07-28: stateless requests (per-request _meta, no
+    # initialize, no Mcp-Session-Id) need no affinity: nginx spreads them
+    # over the backends (no event stream is open here, so least_conn ties and
+    # takes turns), every backend that gets one answers it, and no answer
+    # opens a session.
+    problems = []
+    before = meter.snapshot()
+    for index in range(args.modern_calls):
+        if index % 2:
+            status, headers, reply, text = modern_call(args.edge, "linear_model",
+                                                       {"data": MTCARS, "formula": "mpg ~ wt"}, index)
+            value = slope_of(reply)
+            good = value is not None and abs(value - SLOPE) < 1e-3
+        else:
+            status, headers, reply, text = modern_call(args.edge, "summary_stats", {"data": {"x": [1, 2, 3, 4, 5]}},
+                                                       index)
+            value = mean_of(reply)
+            good = value is not None and abs(value - 3.0) < 1e-9
+        if status != 200 or not good or "mcp-session-id" in headers:
+            problems.append(f"call {index}: {status} session={headers.get('mcp-session-id')!r} {text[:200]}")
+    served = Backends.served(before, meter.snapshot())
+    requests_seen = sum(counts[0] for counts in served.values())
+    tools_seen = sum(counts[2] for counts in served.values())
+    if requests_seen != args.modern_calls or tools_seen != args.modern_calls:
+        problems.append(f"the backends counted {served}, want {args.modern_calls} /mcp requests and tool calls in all")
+    check(not problems,
+          f"{label}: {args.modern_calls} stateless 2026-07-28 tools/call (summary_stats, linear_model; no "
+          f"initialize, no session id) answered through nginx ({', '.join(f'{n}: {served[n][2]}' for n in nodes)})",
+          "; ".join(problems[:5]))
+    check(all(served[n][2] > 0 for n in nodes),
+          f"{label}: stateless 2026-07-28 calls are spread over every backend (no affinity)", str(served))
 
     # 3. An event stream through nginx delivers its first event while the
     # stream is still open (no buffering until the server closes it).
@@ -412,6 +485,18 @@ def drive(args):
         check(status == 404 and "session not found" in text,
               f"{label}: legacy POST /mcp/messages of a {victim} session: 404", f"{status} {text[:200]}")
 
+    # A 2026-07-28 client loses nothing with the replica: its next stateless
+    # calls are answered by the survivors.
+    problems = []
+    for index in range(4):
+        status, headers, reply, text = modern_call(args.edge, "linear_model",
+                                                   {"data": MTCARS, "formula": "mpg ~ wt"}, 100 + index)
+        slope = slope_of(reply)
+        if status != 200 or slope is None or abs(slope - SLOPE) > 1e-3:
+            problems.append(f"call {index}: {status} {text[:200]}")
+    check(not problems, f"{label}: after kill -9 {victim}, stateless 2026-07-28 calls are answered by "
+          f"{', '.join(survivors)}", "; ".join(problems))
+
     # What such a client does next: initialize again, on a live backend.
     client = Client(args.edge)
     status, reply, text = client.initialize()
@@ -494,6 +579,7 @@ def main():
     drive_parser.add_argument("--backend", action="append", required=True)
     drive_parser.add_argument("--kill", required=True)
     drive_parser.add_argument("--sessions", type=int, default=6)
+    drive_parser.add_argument("--modern-calls", type=int, default=20)
     drive_parser.add_argument("--label", default="nginx")
     drive_parser.add_argument("--foreign-id", action="append", default=[])
     dns_parser = commands.add_parser("dns")

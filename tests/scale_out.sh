@@ -16,9 +16,10 @@
 # Each phase drives MCP sessions through nginx (tests/scale_out.py): every
 # request of a session must be served by the backend its id names (checked
 # against each backend's /metrics), an event stream must deliver its first
-# event while still open, then one backend gets kill -9: the other's sessions
-# keep working, the dead one's get 404 "session not found ... send
-# initialize". Ends with `scale-out: N passed, M failed`; at most 60 s;
+# event while still open; stateless protocol 2026-07-28 calls (no session id)
+# must be spread over both backends with no affinity, each answered; then one
+# backend gets kill -9: the other's sessions keep working, the dead one's get
+# 404 "session not found ... send initialize", 2026-07-28 calls go on. Ends with `scale-out: N passed, M failed`; at most 60 s;
 # loopback only; every process it started is stopped on exit.
 set -uo pipefail
 

