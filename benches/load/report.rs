@@ -550,10 +550,19 @@ fn latency_table(out: &mut String, cases: &[Case], reference: &ServerReport, slo
     let _ = writeln!(out);
 }
 
-/// A ratio of two durations or rates, as "1.03" (not "×": these sit near 1).
+/// A ratio of two durations or rates, as "1.03" (not "×": these sit near
+/// 1), or with two significant digits below 0.1 ("0.0013").
 fn ratio_cell(a: Option<f64>, b: Option<f64>) -> String {
     match (a, b) {
-        (Some(a), Some(b)) if b > 0.0 => format!("{:.2}", a / b),
+        (Some(a), Some(b)) if b > 0.0 => {
+            let ratio = a / b;
+            if ratio >= 0.1 || ratio <= 0.0 {
+                format!("{ratio:.2}")
+            } else {
+                let decimals = (1.0 - ratio.log10().floor()).min(12.0) as usize;
+                format!("{ratio:.decimals$}")
+            }
+        }
         _ => "–".into(),
     }
 }
