@@ -133,10 +133,6 @@ impl Session {
         }
     }
 
-    pub fn era(&self) -> Era {
-        self.era
-    }
-
     fn post(&mut self, message: &Value) -> Result<(u16, Option<String>, Vec<u8>), CallError> {
         self.post_text(&message.to_string(), None)
     }
