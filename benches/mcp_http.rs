@@ -11,6 +11,14 @@
 //! `tools/call` answered). Prints markdown tables, checks them against the
 //! targets, and writes them to `benches/results/mcp_http.md`.
 //!
+//! `tools/list`, `summary_stats`, `linear_model` and `execute_r_analysis`
+//! are also sent by clients of protocol 2026-07-28 (stateless: `_meta` and
+//! headers on each request, no session), each run right after the same
+//! call's session run, and compared with it (this server only: the
+//! reference does not speak that revision). `RMCP_BENCH_SKIP_MODERN=1`
+//! leaves those runs out, so that a run is the same sequence as one of a
+//! commit from before them (for paired runs of two commits).
+//!
 //! The reference spawns R for every call (~0.7 s), so it gets fewer calls.
 //! Set `RMCP_BENCH_SKIP_REFERENCE=1` to leave it out (its columns then say
 //! why). The load generator is `benches/load/`.
@@ -21,6 +29,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use load::floor::{r_arguments, time_in_r, RTime};
+use load::mcp::Era;
 use load::process::{reference_command, ServerCommand};
 use load::report::{self, Case, Outcome, ServerReport, Side};
 use load::run::{run, Budget, Call, Measured};
@@ -150,7 +159,7 @@ fn cases(mtcars: &Value) -> Vec<Case> {
         )
     };
     let expression = "result <- summary(c(2.5, 3.1, 4.7, 5.2, 6.8))";
-    vec![
+    let mut cases = vec![
         method("`ping`", "ping"),
         method("`tools/list`", "tools/list"),
         tool(
@@ -190,7 +199,20 @@ fn cases(mtcars: &Value) -> Vec<Case> {
             Some((String::new(), expression.into())),
             false,
         ),
-    ]
+    ];
+    if std::env::var_os("RMCP_BENCH_SKIP_MODERN").is_none() {
+        for case in &mut cases {
+            // `ping` is not part of 2026-07-28.
+            case.modern_too = match &case.call {
+                Call::Method { method, .. } => method == "tools/list",
+                Call::Tool { name, .. } => matches!(
+                    name.as_str(),
+                    "summary_stats" | "linear_model" | "execute_r_analysis"
+                ),
+            };
+        }
+    }
+    cases
 }
 
 /// This process's warm R, for timing each case's floor.
@@ -232,7 +254,8 @@ impl Floor<'_> {
 /// each case's R floor is timed just before its concurrency-1 run, so both
 /// see the machine in the same state (this host's speed drifts by tens of
 /// percent over minutes), and its back-to-back mean again right after its
-/// concurrency-8 run.
+/// concurrency-8 run. On this server, a case marked `modern_too` is run
+/// again by 2026-07-28 clients right after each of its session runs.
 fn measure(
     command: &ServerCommand,
     cases: &mut [Case],
@@ -302,9 +325,23 @@ fn measure(
                 .map_err(|error| error.0);
             case.samples[usize::from(matches!(side, Side::Reference))] = Some(sample);
         }
-        for (concurrency, calls) in [(1, c1), (8, c8)] {
+        let modern = case.modern_too && side == Side::Ours;
+        let eras: &[Era] = if modern {
+            &[Era::Session, Era::Modern]
+        } else {
+            &[Era::Session]
+        };
+        for ((concurrency, calls), &era) in [(1, c1), (8, c8)]
+            .into_iter()
+            .flat_map(|run| eras.iter().map(move |era| (run, era)))
+        {
+            let modern = if era == Era::Modern {
+                " (2026-07-28, stateless)"
+            } else {
+                ""
+            };
             eprintln!(
-                "{}: {} at concurrency {concurrency}",
+                "{}: {}{modern} at concurrency {concurrency}",
                 command.label, case.label
             );
             let warmup = match (side, &case.call) {
@@ -319,7 +356,7 @@ fn measure(
                 time: sizes.time,
                 warmup,
             };
-            let outcome = match run(server.address, pid, &case.call, budget) {
+            let outcome = match run(server.address, pid, era, &case.call, budget) {
                 Ok(measured) => {
                     report.peak_rss = report.peak_rss.max(measured.peak_rss);
                     report.peak_pss = report.peak_pss.max(measured.peak_pss);
@@ -337,7 +374,10 @@ fn measure(
                     eprintln!("  {errors} calls failed, first: {first_error:?}");
                 }
             }
-            case.set(side, concurrency, outcome);
+            match era {
+                Era::Session => case.set(side, concurrency, outcome),
+                Era::Modern => case.modern[usize::from(concurrency != 1)] = Some(outcome),
+            }
         }
         if let Some(floor) = floor {
             floor.time_again(case);

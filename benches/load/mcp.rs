@@ -4,6 +4,12 @@
 //! Like httpx (the Python SDK's client) and `fetch`, it accepts gzip bodies
 //! and inflates them once the response has been read. A session ends with
 //! `DELETE /mcp` when it is dropped, as the SDK clients end theirs.
+//!
+//! The same client speaks protocol 2026-07-28 (the stateless revision,
+//! [`Era::Modern`]) as `tests/support/modern.rs` does: no `initialize` and no
+//! session; each request carries `_meta` (protocol version, client
+//! capabilities and info) and the `MCP-Protocol-Version`, `Mcp-Method` and
+//! `Mcp-Name` headers.
 
 use std::io::Read as _;
 use std::net::SocketAddr;
@@ -13,9 +19,54 @@ use serde_json::{json, Value};
 
 use super::http::Connection;
 
-/// One MCP session on its own keep-alive connection.
+/// The protocol 2026-07-28 clients name: stateless, `_meta` per request.
+pub const MODERN: &str = "2026-07-28";
+
+/// Which revision a client speaks.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Era {
+    /// `initialize`, then requests of an `Mcp-Session-Id` session
+    /// (2025-06-18, as the reference speaks).
+    Session,
+    /// Protocol 2026-07-28: each request on its own, `_meta` and headers.
+    Modern,
+}
+
+impl Era {
+    /// `params` as this era sends them: with the stateless `_meta` added
+    /// for [`Era::Modern`] (no capabilities), unchanged for a session.
+    pub fn params(self, params: &Value) -> Value {
+        let mut params = params.clone();
+        if self == Era::Modern {
+            if let Some(object) = params.as_object_mut() {
+                object.entry("_meta").or_insert_with(|| {
+                    json!({
+                        "io.modelcontextprotocol/protocolVersion": MODERN,
+                        "io.modelcontextprotocol/clientCapabilities": {},
+                        "io.modelcontextprotocol/clientInfo": {"name": "rmcp-bench", "version": "1"},
+                    })
+                });
+            }
+        }
+        params
+    }
+}
+
+/// What a 2026-07-28 request's `Mcp-Name` header carries: the tool or
+/// prompt of `tools/call` and `prompts/get`, the URI of `resources/read`.
+pub fn mcp_name<'a>(method: &str, params: &'a Value) -> Option<&'a str> {
+    match method {
+        "tools/call" | "prompts/get" => params["name"].as_str(),
+        "resources/read" => params["uri"].as_str(),
+        _ => None,
+    }
+}
+
+/// One MCP session on its own keep-alive connection (for [`Era::Modern`],
+/// a stateless client on its own connection).
 pub struct Session {
     connection: Connection,
+    era: Era,
     session_id: Option<String>,
     protocol: String,
     next_id: i64,
@@ -40,6 +91,7 @@ impl Session {
     pub fn open(address: SocketAddr, timeout: Duration) -> Result<Session, CallError> {
         let mut session = Session {
             connection: Connection::new(address, timeout),
+            era: Era::Session,
             session_id: None,
             protocol: "2025-06-18".to_string(),
             next_id: 1,
@@ -65,11 +117,33 @@ impl Session {
         Ok(session)
     }
 
-    fn post(&mut self, message: &Value) -> Result<(u16, Option<String>, Vec<u8>), CallError> {
-        self.post_text(&message.to_string())
+    /// A client of `era`: [`open`](Self::open) for a session, and for
+    /// [`Era::Modern`] a connection only (nothing to set up).
+    pub fn open_as(era: Era, address: SocketAddr, timeout: Duration) -> Result<Session, CallError> {
+        match era {
+            Era::Session => Session::open(address, timeout),
+            Era::Modern => Ok(Session {
+                connection: Connection::new(address, timeout),
+                era,
+                session_id: None,
+                protocol: MODERN.to_string(),
+                next_id: 1,
+                last_round_trip: Duration::ZERO,
+            }),
+        }
     }
 
-    fn post_text(&mut self, body: &str) -> Result<(u16, Option<String>, Vec<u8>), CallError> {
+    fn post(&mut self, message: &Value) -> Result<(u16, Option<String>, Vec<u8>), CallError> {
+        self.post_text(&message.to_string(), None)
+    }
+
+    /// POSTs `body`; `call` is its method and `Mcp-Name` (both only sent as
+    /// headers by a 2026-07-28 client).
+    fn post_text(
+        &mut self,
+        body: &str,
+        call: Option<(&str, Option<&str>)>,
+    ) -> Result<(u16, Option<String>, Vec<u8>), CallError> {
         let mut headers = vec![
             ("content-type", "application/json"),
             ("accept", "application/json, text/event-stream"),
@@ -78,6 +152,15 @@ impl Session {
         if let Some(id) = &self.session_id {
             headers.push(("mcp-session-id", id.as_str()));
             headers.push(("mcp-protocol-version", self.protocol.as_str()));
+        }
+        if self.era == Era::Modern {
+            headers.push(("mcp-protocol-version", MODERN));
+            if let Some((method, name)) = call {
+                headers.push(("mcp-method", method));
+                if let Some(name) = name {
+                    headers.push(("mcp-name", name));
+                }
+            }
         }
         let sent = std::time::Instant::now();
         let response = self
@@ -99,12 +182,15 @@ impl Session {
     }
 
     /// Sends request `method` and returns its `result` (a JSON-RPC error or
-    /// an HTTP failure is a [`CallError`]).
+    /// an HTTP failure is a [`CallError`]). A 2026-07-28 client adds its
+    /// `_meta` and headers.
     pub fn request(&mut self, method: &str, params: &Value) -> Result<Value, CallError> {
         let id = self.next_id;
         self.next_id += 1;
+        let params = self.era.params(params);
         let message = json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params});
-        let (status, _, body) = self.post(&message)?;
+        let name = mcp_name(method, &params);
+        let (status, _, body) = self.post_text(&message.to_string(), Some((method, name)))?;
         if status != 200 {
             return Err(http_failure(
                 method,
@@ -126,14 +212,21 @@ impl Session {
     /// leaves the server idle, and a server woken from idle answers later:
     /// that is the client's cost, not the server's. (Warm-up calls and the
     /// answers the report compares go through [`request`](Self::request).)
-    pub fn request_lean(&mut self, method: &str, params_json: &str) -> Result<(), CallError> {
+    /// For a 2026-07-28 client, `params_json` already holds its `_meta`
+    /// ([`Era::params`]) and `name` is its `Mcp-Name` ([`mcp_name`]).
+    pub fn request_lean(
+        &mut self,
+        method: &str,
+        name: Option<&str>,
+        params_json: &str,
+    ) -> Result<(), CallError> {
         let id = self.next_id;
         self.next_id += 1;
         let body = format!(
             "{{\"jsonrpc\":\"2.0\",\"id\":{id},\"method\":{},\"params\":{params_json}}}",
             Value::from(method)
         );
-        let (status, _, body) = self.post_text(&body)?;
+        let (status, _, body) = self.post_text(&body, Some((method, name)))?;
         let text = String::from_utf8_lossy(&body);
         if status != 200 {
             return Err(http_failure(method, status, &text));

@@ -1,6 +1,7 @@
 //! The bench's results and their markdown: latency tables at concurrency 1
-//! and 8 with ratios, the process table (memory, cold start), and the
-//! targets, each marked met or MISSED. A missing measurement says why; no
+//! and 8 with ratios, protocol 2026-07-28 (stateless) against a session on
+//! this server, the process table (memory, cold start), and the targets,
+//! each marked met or MISSED. A missing measurement says why; no
 //! number is ever made up.
 
 use std::fmt::Write as _;
@@ -56,6 +57,12 @@ pub struct Case {
     /// At concurrency 1 and 8.
     pub ours: [Option<Outcome>; 2],
     pub reference: [Option<Outcome>; 2],
+    /// Also measured on rmcp-server in protocol 2026-07-28 (stateless:
+    /// `_meta` and headers on each request, no session), each run right
+    /// after the same call's session run at the same concurrency.
+    pub modern_too: bool,
+    /// Those runs, at concurrency 1 and 8.
+    pub modern: [Option<Outcome>; 2],
 }
 
 impl Case {
@@ -82,6 +89,8 @@ impl Case {
             samples: [None, None],
             ours: [None, None],
             reference: [None, None],
+            modern_too: false,
+            modern: [None, None],
         }
     }
 
@@ -244,6 +253,7 @@ pub fn render(
     );
     latency_table(&mut out, cases, reference, 0);
     latency_table(&mut out, cases, reference, 1);
+    modern_table(&mut out, cases);
     agreement_table(&mut out, cases, reference);
     process_table(&mut out, ours, reference);
     targets_table(&mut out, cases, ours, reference);
@@ -540,6 +550,84 @@ fn latency_table(out: &mut String, cases: &[Case], reference: &ServerReport, slo
     let _ = writeln!(out);
 }
 
+/// A ratio of two durations or rates, as "1.03" (not "×": these sit near
+/// 1), or with two significant digits below 0.1 ("0.0013").
+fn ratio_cell(a: Option<f64>, b: Option<f64>) -> String {
+    match (a, b) {
+        (Some(a), Some(b)) if b > 0.0 => {
+            let ratio = a / b;
+            if ratio >= 0.1 || ratio <= 0.0 {
+                format!("{ratio:.2}")
+            } else {
+                let decimals = (1.0 - ratio.log10().floor()).min(12.0) as usize;
+                format!("{ratio:.decimals$}")
+            }
+        }
+        _ => "–".into(),
+    }
+}
+
+/// rmcp-server's protocol 2026-07-28 (stateless) runs against its session
+/// runs of the same calls: latency and throughput, and modern ÷ session.
+fn modern_table(out: &mut String, cases: &[Case]) {
+    if !cases.iter().any(|case| case.modern_too) {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "### Protocol 2026-07-28 (stateless) vs a session, rmcp-server\n"
+    );
+    let _ = writeln!(
+        out,
+        "The same calls through the same load generator, each client speaking protocol \
+         2026-07-28 (no `initialize`, no session: every request carries `_meta` with the \
+         protocol version, client capabilities and client info, and the `MCP-Protocol-Version`, \
+         `Mcp-Method` and `Mcp-Name` headers) instead of a 2025-06-18 session; each 2026-07-28 \
+         run comes right after the session run of the same call at the same concurrency (the \
+         session columns are the runs in the tables above). Ratios are 2026-07-28 ÷ session: \
+         above 1 for latency, or below 1 for calls/s, means the stateless path is slower. \
+         `ping` is not part of 2026-07-28. A free-form R call on the stateless path runs in a \
+         fresh sandboxed worker that ends with the request (nothing persists between \
+         requests), so each one takes a worker from the warm pool, which then starts another, \
+         where a session's calls reuse the session's worker. The reference does not speak \
+         2026-07-28.\n"
+    );
+    let _ = writeln!(out, "| call | clients | session p50 | p95 | p99 | calls/s | 2026-07-28 p50 | p95 | p99 | calls/s | ÷ session p50 | p95 | p99 | calls/s |");
+    let _ = writeln!(
+        out,
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+    );
+    for case in cases.iter().filter(|case| case.modern_too) {
+        for (slot, clients) in [(0, 1), (1, 8)] {
+            let session = &case.ours[slot];
+            let modern = &case.modern[slot];
+            let rate = |outcome: &Option<Outcome>| measured(outcome).map(Measured::throughput);
+            let rate_cell = |outcome: &Option<Outcome>| {
+                rate(outcome).map_or("–".into(), |r| format!("{r:.1}"))
+            };
+            let at = |outcome: &Option<Outcome>, p: f64| {
+                measured(outcome)
+                    .and_then(|m| m.percentile(p))
+                    .map(|d| d.as_secs_f64())
+            };
+            let _ = writeln!(
+                out,
+                "| {} | {clients} | {} | {} | {} | {} | {} | {} | {} | {} |",
+                case.label,
+                latency_cells(session, &None),
+                rate_cell(session),
+                latency_cells(modern, &None),
+                rate_cell(modern),
+                ratio_cell(at(modern, 0.5), at(session, 0.5)),
+                ratio_cell(at(modern, 0.95), at(session, 0.95)),
+                ratio_cell(at(modern, 0.99), at(session, 0.99)),
+                ratio_cell(rate(modern), rate(session)),
+            );
+        }
+    }
+    let _ = writeln!(out);
+}
+
 fn process_table(out: &mut String, ours: &ServerReport, reference: &ServerReport) {
     let _ = writeln!(out, "### Process\n");
     let _ = writeln!(out, "Memory is that of the server and every process it started (rmcp-server: its sandboxed R workers, one per open session that ran free-form R plus a warm spare; the reference: R per call). The bench's clients end their sessions with `DELETE /mcp` after each run, as the SDK clients do when they close, so \"idle after the load\" is what a server keeps once its clients are gone. RSS counts pages the processes share (libR, R packages) once per process; PSS splits them between the processes. Cold start: median (worst) of {} starts for rmcp-server, {} for the reference.\n", ours.cold_starts.len(), reference.cold_starts.len());
@@ -754,7 +842,7 @@ fn targets_table(out: &mut String, cases: &[Case], ours: &ServerReport, referenc
     }
     let failures: usize = cases
         .iter()
-        .flat_map(|case| case.ours.iter())
+        .flat_map(|case| case.ours.iter().chain(&case.modern))
         .filter_map(measured)
         .map(|m| m.errors)
         .sum();

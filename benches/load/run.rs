@@ -1,6 +1,7 @@
 //! Closed-loop load: `concurrency` clients, each with its own MCP session
-//! and connection, send one call after another until a call count or a
-//! time budget is reached. Latencies are per call, client-side (request
+//! (or, for protocol 2026-07-28, its own stateless client) and connection,
+//! send one call after another until a call count or a time budget is
+//! reached. Latencies are per call, client-side (request
 //! written → whole response read); throughput is calls / wall time. Timed
 //! calls are pre-serialized and their replies checked, not parsed
 //! ([`Session::request_lean`]); warm-up calls are parsed in full.
@@ -13,7 +14,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 use super::http::get_once;
-use super::mcp::{CallError, Session};
+use super::mcp::{mcp_name, CallError, Era, Session};
 use super::process::tree_memory;
 
 /// What one call sends.
@@ -34,15 +35,21 @@ impl Call {
         }
     }
 
-    /// The JSON-RPC method and its params serialized, once per run.
-    fn wire(&self) -> (&str, String) {
-        match self {
-            Call::Method { method, params } => (method, params.to_string()),
+    /// The JSON-RPC method, its `Mcp-Name` (2026-07-28 only) and its
+    /// params as `era` sends them, serialized once per run.
+    fn wire(&self, era: Era) -> (&str, Option<String>, String) {
+        let (method, params) = match self {
+            Call::Method { method, params } => (method.as_str(), params.clone()),
             Call::Tool { name, arguments } => (
                 "tools/call",
-                serde_json::json!({"name": name, "arguments": arguments}).to_string(),
+                serde_json::json!({"name": name, "arguments": arguments}),
             ),
-        }
+        };
+        let name = match era {
+            Era::Modern => mcp_name(method, &params).map(str::to_string),
+            Era::Session => None,
+        };
+        (method, name, era.params(&params).to_string())
     }
 }
 
@@ -97,13 +104,20 @@ pub fn percentile(sorted: &[Duration], p: f64) -> Option<Duration> {
     Some(sorted[index.min(sorted.len() - 1)])
 }
 
-/// Runs `call` against the server at `address` (process `pid`).
-pub fn run(address: SocketAddr, pid: u32, call: &Call, budget: Budget) -> Result<Measured, String> {
+/// Runs `call` against the server at `address` (process `pid`), its
+/// clients speaking `era`.
+pub fn run(
+    address: SocketAddr,
+    pid: u32,
+    era: Era,
+    call: &Call,
+    budget: Budget,
+) -> Result<Measured, String> {
     let timeout = Duration::from_secs(120);
     let mut sessions = Vec::with_capacity(budget.concurrency);
     for _ in 0..budget.concurrency {
         let mut session =
-            Session::open(address, timeout).map_err(|error| format!("session: {error}"))?;
+            Session::open_as(era, address, timeout).map_err(|error| format!("session: {error}"))?;
         for _ in 0..budget.warmup {
             call.send(&mut session)
                 .map_err(|error| format!("warm-up call failed: {error}"))?;
@@ -135,11 +149,13 @@ pub fn run(address: SocketAddr, pid: u32, call: &Call, budget: Budget) -> Result
             }
         })
     };
-    let (method, params_json) = call.wire();
+    let (method, name, params_json) = call.wire(era);
     let (method, params_json): (Arc<str>, Arc<str>) = (method.into(), params_json.into());
+    let name: Option<Arc<str>> = name.map(Into::into);
     let mut workers = Vec::new();
     for mut session in sessions {
         let method = Arc::clone(&method);
+        let name = name.clone();
         let params_json = Arc::clone(&params_json);
         let remaining = Arc::clone(&remaining);
         let barrier = Arc::clone(&barrier);
@@ -156,7 +172,7 @@ pub fn run(address: SocketAddr, pid: u32, call: &Call, budget: Budget) -> Result
                     .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1))
                     .is_ok()
             {
-                match session.request_lean(&method, &params_json) {
+                match session.request_lean(&method, name.as_deref(), &params_json) {
                     Ok(()) => latencies.push(session.last_round_trip),
                     Err(error) => {
                         errors += 1;
