@@ -257,16 +257,10 @@ pub(super) async fn post(
         Ok(media) => media.sse,
         Err(refusal) => return refusal.response(),
     };
-    let message = match jsonrpc::decode(&body).and_then(jsonrpc::classify) {
+    let message = match super::streamable::decode(&body, info) {
         Ok(message) => message,
-        Err(rejected) => {
-            return reply::json(
-                StatusCode::BAD_REQUEST,
-                &jsonrpc::error_response(rejected.id.as_ref(), &rejected.error),
-            )
-        }
+        Err(refusal) => return *refusal,
     };
-    info.describe(&message);
     let Message::Request(request) = &message else {
         // No session holds a request a notification could cancel, and the
         // server sends no requests to answer: nothing to do.

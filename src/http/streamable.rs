@@ -100,6 +100,21 @@ fn request_id(message: &Message) -> Option<&RequestId> {
     }
 }
 
+/// One JSON-RPC message from a `POST /mcp` body, described in the request
+/// log; a body that is not one is answered 400 with the JSON-RPC error.
+pub(super) fn decode(body: &Bytes, info: &mut RequestInfo) -> Result<Message, Box<Response>> {
+    let message = jsonrpc::decode(body)
+        .and_then(jsonrpc::classify)
+        .map_err(|rejected| {
+            Box::new(reply::json(
+                StatusCode::BAD_REQUEST,
+                &jsonrpc::error_response(rejected.id.as_ref(), &rejected.error),
+            ))
+        })?;
+    info.describe(&message);
+    Ok(message)
+}
+
 /// The answer forms a `POST /mcp` client takes.
 pub(super) struct Media {
     /// A plain JSON body (`application/json`, or `*/*`, or no `Accept`).
@@ -170,16 +185,10 @@ pub async fn post(
         Ok(media) => media,
         Err(refusal) => return refusal.response(),
     };
-    let message = match jsonrpc::decode(&body).and_then(jsonrpc::classify) {
+    let message = match decode(&body, info) {
         Ok(message) => message,
-        Err(rejected) => {
-            return reply::json(
-                StatusCode::BAD_REQUEST,
-                &jsonrpc::error_response(rejected.id.as_ref(), &rejected.error),
-            )
-        }
+        Err(refusal) => return *refusal,
     };
-    info.describe(&message);
     let is_initialize =
         message.method() == Some("initialize") && matches!(message, Message::Request(_));
     let session = if is_initialize {

@@ -15,18 +15,12 @@ Run by `make python-client`."""
 
 import asyncio
 import base64
-import os
 import re
-import subprocess
-import threading
 import time
-from pathlib import Path
 
-import pytest
 from mcp import Client, StdioServerParameters
 
-ROOT = Path(__file__).resolve().parents[2]
-BINARY = os.environ.get("RMCP_BIN", str(ROOT / "target" / "debug" / "rmcp"))
+from conftest import BINARY
 MODERN = "2026-07-28"
 TOOL_COUNT = 54
 # lm(mpg ~ wt, mtcars): R's slope for wt is -5.344472.
@@ -46,39 +40,6 @@ def run(coroutine):
 
 def text_of(result):
     return "\n".join(block.text for block in result.content if getattr(block, "type", "") == "text")
-
-
-@pytest.fixture(scope="module")
-def catalog_http():
-    """A real `rmcp serve-http --port 0` with the catalog (no fixtures): its
-    URL and the lines of its log so far (a thread keeps reading them: one
-    line per request, "POST /mcp <method> <status> ...")."""
-    process = subprocess.Popen(
-        [BINARY, "serve-http", "--host", "127.0.0.1", "--port", "0"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    lines = []
-    found = threading.Event()
-
-    def read_log():
-        for line in process.stderr:
-            lines.append(line)
-            if re.search(r"http://127\.0\.0\.1:\d+/mcp", line):
-                found.set()
-
-    reader = threading.Thread(target=read_log, daemon=True)
-    reader.start()
-    found.wait(timeout=120)
-    url = next((m.group(0) for line in list(lines) if (m := re.search(r"http://127\.0\.0\.1:\d+/mcp", line))), None)
-    if url is None:
-        process.kill()
-        pytest.fail("the server did not start:\n" + "".join(lines))
-    yield url, lines
-    process.terminate()
-    assert process.wait(timeout=30) == 0
-    reader.join(timeout=10)
 
 
 def stdio_server():

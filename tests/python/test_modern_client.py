@@ -4,17 +4,8 @@ to the initialize handshake, and answers input-required rounds (elicitation,
 sampling) through its callbacks. Run by `make python-client`."""
 
 import asyncio
-import os
-import re
-import subprocess
-import time
-from pathlib import Path
 
-import pytest
 from mcp import Client
-
-ROOT = Path(__file__).resolve().parents[2]
-BINARY = os.environ.get("RMCP_BIN", str(ROOT / "target" / "debug" / "rmcp"))
 
 
 def run(coroutine):
@@ -25,38 +16,9 @@ def text_of(result):
     return "\n".join(block.text for block in result.content if getattr(block, "type", "") == "text")
 
 
-@pytest.fixture(scope="module")
-def server():
-    """A real `rmcp serve-http --conformance-fixtures` on a free port, and the
-    lines of its log (one per request)."""
-    process = subprocess.Popen(
-        [BINARY, "serve-http", "--port", "0", "--conformance-fixtures"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    url = None
-    deadline = time.time() + 120
-    lines = []
-    while time.time() < deadline and url is None:
-        line = process.stderr.readline()
-        if not line:
-            break
-        lines.append(line)
-        match = re.search(r"http://127\.0\.0\.1:\d+/mcp", line)
-        if match:
-            url = match.group(0)
-    if url is None:
-        process.kill()
-        pytest.fail("the server did not start:\n" + "".join(lines))
-    yield url, process
-    process.terminate()
-    assert process.wait(timeout=30) == 0
-
-
-def test_auto_mode_adopts_the_stateless_revision(server):
+def test_auto_mode_adopts_the_stateless_revision(fixtures_http):
     """`Client(url)` discovers 2026-07-28 and works without initialize."""
-    url, _ = server
+    url, _ = fixtures_http
 
     async def scenario():
         async with Client(url, mode="auto") as client:
@@ -69,10 +31,10 @@ def test_auto_mode_adopts_the_stateless_revision(server):
     run(scenario())
 
 
-def test_input_required_rounds_through_the_callbacks(server):
+def test_input_required_rounds_through_the_callbacks(fixtures_http):
     """A tool's questions reach the client's elicitation and sampling
     callbacks as input-required rounds, and the retried call completes."""
-    url, _ = server
+    url, _ = fixtures_http
 
     async def elicitation(context, params):
         from mcp import types

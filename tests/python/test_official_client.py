@@ -6,17 +6,10 @@ Run by `make python-client` (which builds the binary and installs `mcp` and
 pytest into .venv-test/)."""
 
 import asyncio
-import os
-import re
-import subprocess
-import time
-from pathlib import Path
 
-import pytest
 from mcp import Client, StdioServerParameters
 
-ROOT = Path(__file__).resolve().parents[2]
-BINARY = os.environ.get("RMCP_BIN", str(ROOT / "target" / "debug" / "rmcp"))
+from conftest import BINARY
 
 
 def run(coroutine):
@@ -25,34 +18,6 @@ def run(coroutine):
 
 def text_of(result):
     return "\n".join(block.text for block in result.content if getattr(block, "type", "") == "text")
-
-
-@pytest.fixture(scope="module")
-def http_url():
-    """A real `rmcp serve-http --conformance-fixtures` on a free port."""
-    process = subprocess.Popen(
-        [BINARY, "serve-http", "--port", "0", "--conformance-fixtures"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    url = None
-    deadline = time.time() + 120
-    lines = []
-    while time.time() < deadline and url is None:
-        line = process.stderr.readline()
-        if not line:
-            break
-        lines.append(line)
-        match = re.search(r"http://127\.0\.0\.1:\d+/mcp", line)
-        if match:
-            url = match.group(0)
-    if url is None:
-        process.kill()
-        pytest.fail("the server did not start:\n" + "".join(lines))
-    yield url
-    process.terminate()
-    assert process.wait(timeout=30) == 0
 
 
 def stdio_params(*extra):
@@ -104,7 +69,8 @@ def test_stdio_progress_and_sampling_round_trip():
     run(scenario())
 
 
-def test_http_handshake_tools_prompts_resources(http_url):
+def test_http_handshake_tools_prompts_resources(fixtures_http):
+    http_url, _ = fixtures_http
     """A remote client over Streamable HTTP sees tools, prompts and resources."""
 
     async def scenario():
@@ -121,7 +87,8 @@ def test_http_handshake_tools_prompts_resources(http_url):
     run(scenario())
 
 
-def test_http_elicitation_and_invalid_arguments(http_url):
+def test_http_elicitation_and_invalid_arguments(fixtures_http):
+    http_url, _ = fixtures_http
     """The server asks the user through the client, and bad arguments are a
     tool error the model can act on."""
 
