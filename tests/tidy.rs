@@ -39,7 +39,7 @@ struct Rule {
 const RULES: &[Rule] = &[
     Rule {
         folder: "src/mcp",
-        modules: &["r", "http", "worker", "freeform"],
+        modules: &["r", "http", "worker", "freeform", "engines"],
         crates: &["warp", "libR_sys"],
     },
     Rule {
@@ -49,12 +49,17 @@ const RULES: &[Rule] = &[
     },
     Rule {
         folder: "src/worker",
-        modules: &["http", "mcp", "freeform"],
+        modules: &["http", "mcp", "freeform", "engines"],
         crates: &["warp"],
     },
     Rule {
         folder: "src/freeform",
         modules: &["http", "mcp"],
+        crates: &["warp"],
+    },
+    Rule {
+        folder: "src/engines",
+        modules: &["http", "mcp", "tools", "freeform"],
         crates: &["warp"],
     },
     Rule {
