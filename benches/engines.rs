@@ -96,13 +96,14 @@ fn main() {
     let _ = writeln!(
         text,
         "## Parallel R engines (`RMCP_R_ENGINES`): 1 engine vs N = {n}\n\n\
-         One run, one machine ({}; R {}), loopback, `rmcp serve-http --rate-limit 0 \
+         One run, one machine ({}; {}; load average {} at the start), loopback, `rmcp serve-http --rate-limit 0 \
          --r-engines 1` and `--r-engines {n}` side by side, each case measured on 1 engine \
          and then on {n} while the other server idles, with the load generator of \
          `benches/load/` (one keep-alive connection and MCP session per client; latency \
          client-side, request written → whole response read, in ms).{}\n",
         machine(),
         r_version(one.address),
+        load_average(),
         if std::env::var_os("RMCP_BENCH_QUICK").is_some() {
             " Quick mode (`RMCP_BENCH_QUICK=1`): fewer rounds and calls."
         } else {
@@ -171,8 +172,11 @@ fn main() {
         "### Throughput, {clients} clients\n\n\
          Closed loop: {clients} clients, one call after another (1 warm-up call each), \
          up to a call count or {} s. Goal on 2 cores: ≥ 1.7× for the plot and the forest.\n\n\
-         | call | 1 engine calls/s | p50 | {n} engines calls/s | p50 | ratio | goal |\n\
-         |---|---:|---:|---:|---:|---:|---|",
+         The machine's CPUs busy (all processes, `/proc/stat`) during each run, and how \
+         the {n}-engine server's calls split over its engines (`/health`), show whether \
+         spare CPU was there for a second engine to use.\n\n\
+         | call | 1 engine calls/s | p50 | CPUs busy | {n} engines calls/s | p50 | CPUs busy | calls per engine | ratio | goal |\n\
+         |---|---:|---:|---:|---:|---:|---:|---|---:|---|",
         sizes.throughput_time.as_secs()
     );
     let (plots, forests, summaries) = sizes.throughput;
@@ -209,9 +213,29 @@ fn main() {
             time: sizes.throughput_time,
             warmup: 1,
         };
+        let cpu = cpu_ticks();
         let single = run(one.address, one.child.id(), &call, budget);
+        let single_busy = busy_share(cpu, cpu_ticks());
+        let jobs = engine_jobs(many.address);
+        let cpu = cpu_ticks();
         let pooled = run(many.address, many.child.id(), &call, budget);
-        let _ = writeln!(text, "{}", throughput_row(label, &single, &pooled, goal));
+        let pooled_busy = busy_share(cpu, cpu_ticks());
+        let split: Vec<String> = engine_jobs(many.address)
+            .iter()
+            .zip(jobs.iter().chain(std::iter::repeat(&0)))
+            .map(|(after, before)| (after - before).to_string())
+            .collect();
+        let _ = writeln!(
+            text,
+            "{}",
+            throughput_row(
+                label,
+                (&single, single_busy),
+                (&pooled, pooled_busy),
+                &split.join(" / "),
+                goal
+            )
+        );
     }
 
     // Quick calls at concurrency 1.
@@ -300,8 +324,10 @@ fn main() {
     );
     let _ = writeln!(
         text,
-        "Timings on a shared, noisy machine (another build and bench ran beside this one): \
-         treat ratios within ±10 % as equal."
+        "Load average {} at the end. Timings on a shared, noisy machine (other builds, \
+         tests and benches may run beside this one, and then take the CPUs the engines \
+         would use): treat ratios within ±10 % as equal, and throughput ratios as a floor.",
+        load_average()
     );
 
     println!("\n{text}");
@@ -479,10 +505,44 @@ fn hol_row(label: &str, row: &Result<HeadOfLine, String>) -> String {
     }
 }
 
+/// Jiffies of the machine: (busy, total), from `/proc/stat`'s `cpu` line.
+fn cpu_ticks() -> (u64, u64) {
+    let text = std::fs::read_to_string("/proc/stat").unwrap_or_default();
+    let fields: Vec<u64> = text
+        .lines()
+        .next()
+        .unwrap_or("")
+        .split_whitespace()
+        .skip(1)
+        .filter_map(|field| field.parse().ok())
+        .collect();
+    let total: u64 = fields.iter().take(8).sum();
+    // idle and iowait.
+    let idle = fields.get(3).copied().unwrap_or(0) + fields.get(4).copied().unwrap_or(0);
+    (total - idle, total)
+}
+
+/// The share of the machine's CPU time that was busy between two readings.
+fn busy_share(before: (u64, u64), after: (u64, u64)) -> f64 {
+    let total = after.1.saturating_sub(before.1).max(1);
+    after.0.saturating_sub(before.0) as f64 / total as f64
+}
+
+/// Calls each engine of the server at `address` let go of so far.
+fn engine_jobs(address: SocketAddr) -> Vec<u64> {
+    health(address)
+        .and_then(|health| health["engines"]["engines"].as_array().cloned())
+        .unwrap_or_default()
+        .iter()
+        .map(|engine| engine["jobs"].as_u64().unwrap_or(0))
+        .collect()
+}
+
 fn throughput_row(
     label: &str,
-    single: &Result<Measured, String>,
-    pooled: &Result<Measured, String>,
+    (single, single_busy): (&Result<Measured, String>, f64),
+    (pooled, pooled_busy): (&Result<Measured, String>, f64),
+    split: &str,
     goal: Option<f64>,
 ) -> String {
     let cells = |m: &Result<Measured, String>| match m {
@@ -519,7 +579,9 @@ fn throughput_row(
         _ => "–".into(),
     };
     format!(
-        "| {label} | {single} | {pooled} | {} | {verdict} |",
+        "| {label} | {single} | {:.0} % | {pooled} | {:.0} % | {split} | {} | {verdict} |",
+        single_busy * 100.0,
+        pooled_busy * 100.0,
         ratio.map_or("–".into(), times)
     )
 }
@@ -539,6 +601,18 @@ fn machine() -> String {
         })
         .unwrap_or_default();
     format!("{cpus} CPUs, {model}")
+}
+
+/// `/proc/loadavg`'s 1-, 5- and 15-minute averages.
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|text| {
+            text.split_whitespace()
+                .take(3)
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .unwrap_or_else(|_| "?".into())
 }
 
 fn r_version(address: SocketAddr) -> String {
