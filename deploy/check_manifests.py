@@ -131,6 +131,12 @@ def check_k8s_refs(directory):
         dig(api_key, "valueFrom", "secretKeyRef", "name") is not None,
         "RMCP_API_KEY must come from a Secret (valueFrom.secretKeyRef)",
     )
+    state_key = next((e for e in container.get("env", []) if e.get("name") == "RMCP_REQUEST_STATE_KEY"), None)
+    problems.need(
+        dig(state_key, "valueFrom", "secretKeyRef", "name") == dig(api_key, "valueFrom", "secretKeyRef", "name"),
+        "RMCP_REQUEST_STATE_KEY must come from the API keys' Secret (valueFrom.secretKeyRef), one key for every pod",
+    )
+    check_engines(problems, env_value(container, "RMCP_R_ENGINES"), "StatefulSet")
     problems.need(
         pod.get("securityContext", {}).get("runAsUser") == dockerfile_user(),
         f"rmcp pod runAsUser {pod.get('securityContext', {}).get('runAsUser')} differs from the Dockerfile's "
@@ -373,6 +379,10 @@ def check_knative(path):
         if ref is not None:
             problems.need(ref.get("name") and ref.get("key"), f"env {item.get('name')}: secretKeyRef needs name and key")
     problems.need("RMCP_API_KEY" in names, "RMCP_API_KEY must be set (from Secret Manager)")
+    problems.need(
+        "RMCP_REQUEST_STATE_KEY" in names, "RMCP_REQUEST_STATE_KEY must be set (from Secret Manager), one key for every instance"
+    )
+    check_engines(problems, env_value(container, "RMCP_R_ENGINES"), "Cloud Run")
 
     pod_containers = [dict(container, name=container.get("name", "rmcp"))]
     pod = {
@@ -419,6 +429,17 @@ def check_compose(path, schema_path):
                 (here / f"{env_file}.example").exists(),
                 f"service {name} reads {env_file}; ship {env_file}.example beside it",
             )
+            example = here / f"{env_file}.example"
+            if example.exists():
+                settings = dict(
+                    line.split("=", 1) for line in example.read_text().splitlines()
+                    if "=" in line and not line.lstrip().startswith("#")
+                )
+                problems.need(
+                    "RMCP_REQUEST_STATE_KEY" in settings,
+                    f"{env_file}.example: every replica reads it, so it must set RMCP_REQUEST_STATE_KEY (shared)",
+                )
+                check_engines(problems, settings.get("RMCP_R_ENGINES"), f"{env_file}.example")
     # The replicas: services with a node id. Each must be routable by it.
     replicas = {
         name: service for name, service in services.items()
@@ -462,6 +483,14 @@ def check_compose(path, schema_path):
 
 
 NODE_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,31}$")
+
+
+def check_engines(problems, value, where):
+    """RMCP_R_ENGINES is set explicitly, sized to the memory limit: a count of 1 to 8."""
+    problems.need(
+        value is not None and str(value).isdigit() and 1 <= int(value) <= 8,
+        f"{where}: RMCP_R_ENGINES must be set to 1..8 (sized to the memory limit), not {value!r}",
+    )
 
 
 def nginx_upstreams(conf):

@@ -1,8 +1,9 @@
 //! Fuzzing (proptest) of what clients control: the bytes and headers of
 //! `POST /mcp` against a real server (every request gets an HTTP answer with
 //! a JSON-RPC error body where one is due, the connection is never dropped,
-//! the server stays healthy), the JSON-RPC classifier and the method
-//! dispatcher directly (many more cases per second), and JSON ⇄ R
+//! the server stays healthy, and both of its R engines, the in-process R
+//! and an `rmcp engine` process, still compute R's answer), the JSON-RPC
+//! classifier and the method dispatcher directly (many more cases per second), and JSON ⇄ R
 //! conversion through the real embedded R (arbitrary values come back as the
 //! documented mapping says, losslessly where it promises to; bad input is a
 //! typed error). No case files are written (`failure_persistence: None`).
@@ -12,12 +13,14 @@ mod support {
     pub mod server;
 }
 
+use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
 use rmcp::model::ErrorCode;
+use rmcp_server::engines::{EnginePool, EngineState};
 use rmcp_server::mcp::jsonrpc::{self, Message};
 use rmcp_server::mcp::session::{Lifetime, SessionStore};
 use rmcp_server::mcp::stream::NullSink;
@@ -484,19 +487,52 @@ fn check_response(response: &Value, id: Option<&Value>) -> Result<(), TestCaseEr
     Ok(())
 }
 
+/// R engines of the fuzzed servers: the in-process R and one engine process.
+const ENGINES: usize = 2;
+
 /// The server as shipped without free-form R (the real catalog, prompts
-/// and resources on the embedded R), as the fuzzed servers use it.
+/// and resources on a pool of [`ENGINES`] R engines: the embedded R and
+/// `rmcp engine` processes of the built binary), as the fuzzed servers use
+/// it. Call inside the runtime: the engine processes start at once.
 fn shipped_server() -> Server {
-    Server::builder(settings(WorkerConfig::default()))
+    let workers = WorkerConfig {
+        binary: PathBuf::from(env!("CARGO_BIN_EXE_rmcp")),
+        engines: ENGINES,
+        memory_mb: 1024,
+        kill_grace: Duration::from_secs(1),
+        log_level: "warn".into(),
+        base_dir: std::env::temp_dir().join(format!("rmcp-fuzz-engines-{}", std::process::id())),
+        ..WorkerConfig::default()
+    };
+    Server::builder(settings(workers))
         .engine(engine::engine())
         .without_free_form_r()
         .build()
         .expect("server builds")
 }
 
-/// The protocol server of [`shipped_server`], no transport.
-fn protocol_server() -> McpServer {
-    shipped_server().mcp
+/// The protocol server of [`shipped_server`], no transport, and what to
+/// shut down afterwards.
+fn protocol_server() -> (McpServer, Server) {
+    let _runtime = runtime().enter();
+    let server = shipped_server();
+    (server.mcp.clone(), server)
+}
+
+/// Waits (bounded: the engine process starts its own R, under load) until
+/// every engine of `pool` is idle.
+async fn engines_idle(pool: &EnginePool) {
+    let deadline = Instant::now() + Duration::from_secs(90);
+    loop {
+        let health = pool.health();
+        if health.engines.len() == ENGINES
+            && health.engines.iter().all(|e| e.state == EngineState::Idle)
+        {
+            return;
+        }
+        assert!(Instant::now() < deadline, "engines not idle: {health:?}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
 }
 
 /// Every classified message, in an initialized or a fresh session, gets
@@ -505,7 +541,7 @@ fn protocol_server() -> McpServer {
 /// isError) and none otherwise; nothing panics.
 #[test]
 fn the_dispatcher_answers_every_request_once() {
-    let server = protocol_server();
+    let (server, shipped) = protocol_server();
     let store = SessionStore::new(100_000, Duration::from_secs(3600), CancellationToken::new());
     let ready = store.create(Lifetime::Independent).expect("session");
     let initialize = json!({"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {
@@ -547,6 +583,7 @@ fn the_dispatcher_answers_every_request_once() {
         }
         Ok(())
     });
+    shipped.shutdown_workers();
 }
 
 // ---------------------------------------------------------------------------
@@ -859,6 +896,51 @@ fn post_mcp_answers_any_input_without_dropping_the_connection() {
             .expect("slope");
         assert!((slope - 2.0).abs() < 1e-9, "{reply}");
         assert!(server.state.sessions.len() >= 2);
+
+        // The engine process survived the fuzzing too: with the in-process
+        // R busy, the same call runs there and gives the same answer.
+        let pool = server
+            .server
+            .engines
+            .clone()
+            .expect("the catalog's engines");
+        engines_idle(&pool).await;
+        let health = pool.health();
+        assert!(
+            health.engines.iter().all(|engine| engine.restarts == 0),
+            "an engine process was replaced while fuzzing: {health:?}"
+        );
+        let before = health.engines[1].jobs;
+        let busy = pool.clone();
+        let sleeper =
+            tokio::spawn(async move { busy.eval(Job::eval("Sys.sleep(3); 'slept'")).await });
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while pool.health().engines[0].state != EngineState::Busy {
+            assert!(Instant::now() < deadline, "engine 0 never took the sleep");
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        let call = json!({"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": {
+            "name": "linear_model", "arguments": {
+                "data": {"x": [1, 2, 3, 4, 5], "y": [4, 7, 10, 13, 16]}, "formula": "y ~ x"}}});
+        let reply: Value = fresh
+            .post(&server.url)
+            .header("content-type", "application/json")
+            .header("accept", "application/json")
+            .header("mcp-session-id", &session)
+            .body(call.to_string())
+            .send()
+            .await
+            .expect("call")
+            .json()
+            .await
+            .expect("json");
+        let slope = reply["result"]["structuredContent"]["coefficients"]["x"]
+            .as_f64()
+            .expect("slope");
+        assert!((slope - 3.0).abs() < 1e-9, "{reply}");
+        assert_eq!(pool.health().engines[1].jobs, before + 1, "engine 1 ran it");
+        let slept = sleeper.await.expect("sleeper").expect("the sleep");
+        assert_eq!(slept.value, json!("slept"));
     });
 }
 

@@ -1,11 +1,13 @@
-//! Soak: sixteen MCP sessions hammer one real server (the catalog on the
-//! embedded R, free-form R on sandboxed workers) with a few thousand mixed
+//! Soak: sixteen MCP sessions hammer one real server (the catalog on a pool
+//! of two R engines, the embedded R and an `rmcp engine` process; free-form
+//! R on sandboxed workers) with a few thousand mixed
 //! calls and a few percent of faults: malformed JSON, schema-violating
 //! arguments, R failures, unknown tools, oversized bodies, cancellations of
 //! calls in flight, clients that drop an event stream after its first bytes,
 //! and free-form R past its time limit. Every well-formed call must get the
 //! right answer for its own session's data; afterwards the server is healthy,
-//! its memory has not run away, and `/metrics` counts exactly what was sent.
+//! its memory (and the engine process's) has not run away, both engines
+//! served calls, and `/metrics` counts exactly what was sent.
 
 mod support {
     pub mod client;
@@ -18,6 +20,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use rmcp_server::engines::{EnginePool, EngineState};
 use serde_json::{json, Value};
 use support::client::{answer_messages, sse_messages};
 use support::engine;
@@ -45,6 +48,8 @@ const MAX_BODY: u64 = 64 * 1024;
 /// resumption: at most 64 a session). The bound leaves about eight times that, and a
 /// leak of 9 KiB per call (about a request body and its reply) crosses it.
 const RSS_GROWTH_BOUND_KIB: i64 = 24 * 1024;
+/// R engines serving the catalog: the in-process R and one engine process.
+const ENGINES: usize = 2;
 
 const BOTH: &str = "application/json, text/event-stream";
 /// A client that takes only event streams: every answer comes on one, even a
@@ -70,13 +75,49 @@ impl Drop for Server {
 async fn start_server() -> Server {
     let mut workers = workers::test_config("soak");
     workers.max_workers = WORKER_SESSIONS + 2;
+    workers.engines = ENGINES;
     let workers_dir = workers.base_dir.clone();
     let server = rmcp_server::server::Server::builder(settings(workers))
         .engine(engine::engine())
         .build()
         .expect("server builds");
     let http = TestServer::serve(server, |config| config.max_body_bytes = MAX_BODY).await;
-    Server { http, workers_dir }
+    let server = Server { http, workers_dir };
+    // Bounded: the engine process starts its own R, on a loaded machine.
+    let deadline = Instant::now() + Duration::from_secs(90);
+    loop {
+        let health = server.pool().health();
+        if health.engines.len() == ENGINES
+            && health
+                .engines
+                .iter()
+                .all(|engine| engine.state == EngineState::Idle)
+        {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the engines never became ready: {health:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    server
+}
+
+impl Server {
+    fn pool(&self) -> &EnginePool {
+        self.http
+            .server
+            .engines
+            .as_ref()
+            .expect("the catalog's engines")
+    }
+
+    /// The engine process's resident set, in KiB.
+    fn engine_rss_kib(&self) -> i64 {
+        let pid = self.pool().health().engines[1].pid.expect("engine 1's pid");
+        rss_kib_of(&format!("/proc/{pid}/status"))
+    }
 }
 
 /// A fixture case of `tests/catalog/<tool>.json` whose name contains `name`.
@@ -773,7 +814,12 @@ async fn phase(
 
 /// This process's resident set, in KiB.
 fn rss_kib() -> i64 {
-    let status = std::fs::read_to_string("/proc/self/status").expect("/proc/self/status");
+    rss_kib_of("/proc/self/status")
+}
+
+/// The resident set of the process whose `/proc/<pid>/status` is `path`.
+fn rss_kib_of(path: &str) -> i64 {
+    let status = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{path}: {e}"));
     status
         .lines()
         .find_map(|line| line.strip_prefix("VmRSS:"))
@@ -856,6 +902,7 @@ async fn sixteen_sessions_with_faults_stay_correct() {
     .await;
     total.merge(warmup);
     let rss_before = rss_kib();
+    let engine_rss_before = server.engine_rss_kib();
     let soak_started = Instant::now();
     let (mut sessions, soak) = phase(
         sessions,
@@ -868,6 +915,7 @@ async fn sixteen_sessions_with_faults_stay_correct() {
     let soak_operations = soak.operations;
     total.merge(soak);
     let rss_after = rss_kib();
+    let engine_rss_after = server.engine_rss_kib();
 
     // Every session reads its own x back at the end.
     for session in sessions.iter_mut().take(WORKER_SESSIONS) {
@@ -875,7 +923,8 @@ async fn sixteen_sessions_with_faults_stay_correct() {
     }
     eprintln!(
         "soak: {} operations ({} well-formed, {} faults, {} cancelled in flight) in {:?} \
-         (soak phase {soak_operations} in {soak_time:?}); RSS {rss_before} KiB -> {rss_after} KiB",
+         (soak phase {soak_operations} in {soak_time:?}); RSS {rss_before} KiB -> {rss_after} KiB, \
+         engine process {engine_rss_before} KiB -> {engine_rss_after} KiB",
         total.operations,
         total.well_formed,
         total.faults,
@@ -903,6 +952,13 @@ async fn sixteen_sessions_with_faults_stay_correct() {
         growth <= RSS_GROWTH_BOUND_KIB,
         "RSS grew {growth} KiB during the soak (bound {RSS_GROWTH_BOUND_KIB} KiB)"
     );
+    // The engine process runs the same R as the in-process engine; the
+    // same bound holds for it (the same pid: it was never replaced).
+    let engine_growth = engine_rss_after - engine_rss_before;
+    assert!(
+        engine_growth <= RSS_GROWTH_BOUND_KIB,
+        "the engine process's RSS grew {engine_growth} KiB during the soak (bound {RSS_GROWTH_BOUND_KIB} KiB)"
+    );
 
     // Wait until every call (including those whose client hung up) is done.
     let state = server.http.state.clone();
@@ -914,10 +970,14 @@ async fn sixteen_sessions_with_faults_stay_correct() {
             .all(|session| session.requests_in_flight() == 0)
     })
     .await;
-    let engine = engine::engine();
-    support::client::eventually("R to be idle", || {
-        let health = engine.health();
-        health.jobs_queued == 0 && health.running_for_ms.is_none()
+    let pool = server.pool().clone();
+    support::client::eventually("every engine to be idle", || {
+        let health = pool.health();
+        health.queued == 0
+            && health
+                .engines
+                .iter()
+                .all(|engine| engine.state == EngineState::Idle)
     })
     .await;
     let http = reqwest::Client::new();
@@ -1015,10 +1075,11 @@ async fn sixteen_sessions_with_faults_stay_correct() {
         ),
         total.resumes
     );
-    // The engine's own counters: every R failure is a failed job, and every
-    // call that reached R and did not fail either finished or was cancelled
-    // (which of the two is a race the engine and the caller may see
-    // differently, so only the sum is exact).
+    // The engines' own counters. Each engine counts every call it let go
+    // of (answered, failed or stopped): every successful catalog call and
+    // every R failure ran on one of them, and a cancelled call was counted
+    // only if it had left the queue for an engine (a race), so the sum is
+    // bounded by both. Both engines took calls, and none was replaced.
     let catalog_ok: u64 = ["linear_model", "summary_stats"]
         .iter()
         .map(|tool| {
@@ -1029,17 +1090,44 @@ async fn sixteen_sessions_with_faults_stay_correct() {
                 .unwrap_or(0)
         })
         .sum();
-    assert_eq!(
-        metric(&text, "rmcp_r_jobs_failed_total", &[]),
-        total.r_failures
+    let engine_jobs: Vec<u64> = (0..ENGINES)
+        .map(|index| {
+            metric(
+                &text,
+                "rmcp_r_engine_jobs_total",
+                &[("engine", &index.to_string())],
+            )
+        })
+        .collect();
+    let ran: u64 = engine_jobs.iter().sum();
+    eprintln!("soak: calls per engine {engine_jobs:?}");
+    assert!(
+        ran >= catalog_ok + total.r_failures
+            && ran <= catalog_ok + total.r_failures + total.cancelled,
+        "engines counted {ran} calls; {catalog_ok} succeeded, {} failed in R, {} cancelled",
+        total.r_failures,
+        total.cancelled
     );
-    assert_eq!(
-        metric(&text, "rmcp_r_jobs_done_total", &[])
-            + metric(&text, "rmcp_r_jobs_cancelled_total", &[]),
-        catalog_ok + total.cancelled
+    assert!(
+        engine_jobs.iter().all(|jobs| *jobs > 0),
+        "an engine took no calls: {engine_jobs:?}"
     );
+    for index in 0..ENGINES {
+        assert_eq!(
+            metric(
+                &text,
+                "rmcp_r_engine_restarts_total",
+                &[("engine", &index.to_string())]
+            ),
+            0,
+            "engine {index} was replaced"
+        );
+    }
+    // Engine 0 is the in-process R: its own counters see its share.
+    assert!(metric(&text, "rmcp_r_jobs_failed_total", &[]) <= total.r_failures);
     assert!(metric(&text, "rmcp_r_jobs_cancelled_total", &[]) <= total.cancelled);
     assert_eq!(metric(&text, "rmcp_r_timeouts_total", &[]), 0);
+    assert_eq!(metric(&text, "rmcp_r_engine_queue_length", &[]), 0);
     assert!(total.posts.get(&400).is_some_and(|n| *n > 0), "{total:?}");
     assert!(total.posts.get(&413).is_some_and(|n| *n > 0), "{total:?}");
     assert_eq!(metric(&text, "rmcp_active_sessions", &[]), SESSIONS as u64);
