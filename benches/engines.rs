@@ -27,7 +27,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use load::http::get_once;
-use load::mcp::Session;
+use load::mcp::{Era, Session};
 use load::process::{reference_command, Memory, Server, ServerCommand};
 use load::report::{ms, times};
 use load::run::{percentile, run, Budget, Call, Measured};
@@ -214,11 +214,11 @@ fn main() {
             warmup: 1,
         };
         let cpu = cpu_ticks();
-        let single = run(one.address, one.child.id(), &call, budget);
+        let single = run(one.address, one.child.id(), Era::Session, &call, budget);
         let single_busy = busy_share(cpu, cpu_ticks());
         let jobs = engine_jobs(many.address);
         let cpu = cpu_ticks();
-        let pooled = run(many.address, many.child.id(), &call, budget);
+        let pooled = run(many.address, many.child.id(), Era::Session, &call, budget);
         let pooled_busy = busy_share(cpu, cpu_ticks());
         let split: Vec<String> = engine_jobs(many.address)
             .iter()
@@ -245,8 +245,8 @@ fn main() {
         time: Duration::from_secs(30),
         warmup: 20,
     };
-    let single = run(one.address, one.child.id(), &quick, budget);
-    let pooled = run(many.address, many.child.id(), &quick, budget);
+    let single = run(one.address, one.child.id(), Era::Session, &quick, budget);
+    let pooled = run(many.address, many.child.id(), Era::Session, &quick, budget);
     let p50 = |m: &Result<Measured, String>| m.as_ref().ok().and_then(|m| m.percentile(0.5));
     let _ = writeln!(
         text,
@@ -460,7 +460,7 @@ fn head_of_line(
             time: alone.mul_f64(0.9),
             warmup: 0,
         };
-        let measured = run(address, server.child.id(), quick, budget)?;
+        let measured = run(address, server.child.id(), Era::Session, quick, budget)?;
         if let Some(error) = measured.first_error {
             return Err(format!("quick call: {error}"));
         }
