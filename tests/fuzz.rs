@@ -876,25 +876,33 @@ fn post_mcp_answers_any_input_without_dropping_the_connection() {
         assert_eq!(health["status"], "healthy");
         let fresh = reqwest::Client::new();
         let session = open_session(&fresh, &server.url).await;
-        let call = json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {
-            "name": "linear_model", "arguments": {
-                "data": {"x": [1, 2, 3, 4, 5], "y": [3, 5, 7, 9, 11]}, "formula": "y ~ x"}}});
-        let reply: Value = fresh
-            .post(&server.url)
-            .header("content-type", "application/json")
-            .header("accept", "application/json")
-            .header("mcp-session-id", &session)
-            .body(call.to_string())
-            .send()
-            .await
-            .expect("call")
-            .json()
-            .await
-            .expect("json");
-        let slope = reply["result"]["structuredContent"]["coefficients"]["x"]
-            .as_f64()
-            .expect("slope");
-        assert!((slope - 2.0).abs() < 1e-9, "{reply}");
+        // lm(y ~ x) on a straight line y = slope * x + 1: R's slope back.
+        let fit = |slope: f64| {
+            let (fresh, url, session) = (&fresh, &server.url, &session);
+            async move {
+                let y: Vec<f64> = (1..=5).map(|x| slope * f64::from(x) + 1.0).collect();
+                let call = json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {
+                    "name": "linear_model", "arguments": {
+                        "data": {"x": [1, 2, 3, 4, 5], "y": y}, "formula": "y ~ x"}}});
+                let reply: Value = fresh
+                    .post(url)
+                    .header("content-type", "application/json")
+                    .header("accept", "application/json")
+                    .header("mcp-session-id", session)
+                    .body(call.to_string())
+                    .send()
+                    .await
+                    .expect("call")
+                    .json()
+                    .await
+                    .expect("json");
+                reply["result"]["structuredContent"]["coefficients"]["x"]
+                    .as_f64()
+                    .unwrap_or_else(|| panic!("no slope in {reply}"))
+            }
+        };
+        let slope = fit(2.0).await;
+        assert!((slope - 2.0).abs() < 1e-9, "{slope}");
         assert!(server.state.sessions.len() >= 2);
 
         // The engine process survived the fuzzing too: with the in-process
@@ -919,25 +927,8 @@ fn post_mcp_answers_any_input_without_dropping_the_connection() {
             assert!(Instant::now() < deadline, "engine 0 never took the sleep");
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
-        let call = json!({"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": {
-            "name": "linear_model", "arguments": {
-                "data": {"x": [1, 2, 3, 4, 5], "y": [4, 7, 10, 13, 16]}, "formula": "y ~ x"}}});
-        let reply: Value = fresh
-            .post(&server.url)
-            .header("content-type", "application/json")
-            .header("accept", "application/json")
-            .header("mcp-session-id", &session)
-            .body(call.to_string())
-            .send()
-            .await
-            .expect("call")
-            .json()
-            .await
-            .expect("json");
-        let slope = reply["result"]["structuredContent"]["coefficients"]["x"]
-            .as_f64()
-            .expect("slope");
-        assert!((slope - 3.0).abs() < 1e-9, "{reply}");
+        let slope = fit(3.0).await;
+        assert!((slope - 3.0).abs() < 1e-9, "{slope}");
         assert_eq!(pool.health().engines[1].jobs, before + 1, "engine 1 ran it");
         let slept = sleeper.await.expect("sleeper").expect("the sleep");
         assert_eq!(slept.value, json!("slept"));
