@@ -307,6 +307,35 @@ fn module_path(relative: &str) -> Vec<String> {
     parts
 }
 
+/// The first segment of each item of the `{…}` group `tokens` starts with
+/// (`{a::b, c}` gives `a` and `c`), with its line.
+fn group_items(tokens: &[Token]) -> Vec<(String, usize)> {
+    let mut items = Vec::new();
+    let mut depth = 0;
+    let mut expect_item = true;
+    for token in tokens {
+        match token {
+            Token::Other('{') => {
+                depth += 1;
+                expect_item = depth == 1;
+            }
+            Token::Other('}') => {
+                depth -= 1;
+                if depth == 0 {
+                    break;
+                }
+            }
+            Token::Other(',') if depth == 1 => expect_item = true,
+            Token::Word(word, line) if depth == 1 && expect_item => {
+                items.push((word.clone(), *line));
+                expect_item = false;
+            }
+            _ => {}
+        }
+    }
+    items
+}
+
 /// The top-level modules of this crate that `code` names, with their lines:
 /// the segment after `crate::` (each first segment of a `crate::{…}`
 /// group), and the module a `super::…` chain reaches when it climbs to the
@@ -319,37 +348,12 @@ fn crate_modules_named(code: &str, module: &[String]) -> Vec<(String, usize)> {
         _ => None,
     };
     let separator = |index: usize| tokens.get(index) == Some(&Token::PathSeparator);
-    // The first segments of a `{…}` group starting at `open`.
-    let group = |open: usize, named: &mut Vec<(String, usize)>| {
-        let mut depth = 0;
-        let mut expect_item = true;
-        for token in &tokens[open..] {
-            match token {
-                Token::Other('{') => {
-                    depth += 1;
-                    expect_item = depth == 1;
-                }
-                Token::Other('}') => {
-                    depth -= 1;
-                    if depth == 0 {
-                        break;
-                    }
-                }
-                Token::Other(',') if depth == 1 => expect_item = true,
-                Token::Word(word, line) if depth == 1 && expect_item => {
-                    named.push((word.clone(), *line));
-                    expect_item = false;
-                }
-                _ => {}
-            }
-        }
-    };
     for index in 0..tokens.len() {
         // `crate::x` or `crate::{x, y}`.
         if word(index).map(|(word, _)| word) == Some("crate") && separator(index + 1) {
             match tokens.get(index + 2) {
                 Some(Token::Word(word, line)) => named.push((word.clone(), *line)),
-                Some(Token::Other('{')) => group(index + 2, &mut named),
+                Some(Token::Other('{')) => named.extend(group_items(&tokens[index + 2..])),
                 _ => {}
             }
             continue;
@@ -366,7 +370,7 @@ fn crate_modules_named(code: &str, module: &[String]) -> Vec<(String, usize)> {
             if climbs >= module.len() {
                 match tokens.get(at) {
                     Some(Token::Word(word, line)) => named.push((word.clone(), *line)),
-                    Some(Token::Other('{')) => group(at, &mut named),
+                    Some(Token::Other('{')) => named.extend(group_items(&tokens[at..])),
                     _ => {}
                 }
             }
@@ -462,27 +466,8 @@ fn sibling_imports(module: &str, files: &[(String, String)]) -> Vec<(String, Str
             match tokens.get(next) {
                 Some(Token::Word(name, line)) => target(name, *line, &mut edges),
                 Some(Token::Other('{')) => {
-                    let mut depth = 0;
-                    let mut expect_item = true;
-                    for token in &tokens[next..] {
-                        match token {
-                            Token::Other('{') => {
-                                depth += 1;
-                                expect_item = depth == 1;
-                            }
-                            Token::Other('}') => {
-                                depth -= 1;
-                                if depth == 0 {
-                                    break;
-                                }
-                            }
-                            Token::Other(',') if depth == 1 => expect_item = true,
-                            Token::Word(name, line) if depth == 1 && expect_item => {
-                                target(name, *line, &mut edges);
-                                expect_item = false;
-                            }
-                            _ => {}
-                        }
+                    for (name, line) in group_items(&tokens[next..]) {
+                        target(&name, line, &mut edges);
                     }
                 }
                 _ => {}
