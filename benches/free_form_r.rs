@@ -132,6 +132,7 @@ async fn measure(engine: RHandle) -> String {
         workers: config,
         conformance_fixtures: false,
         request_state_key: None,
+        node_id: None,
     };
     let assembled = Server::builder(settings)
         .engine(engine)

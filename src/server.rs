@@ -49,6 +49,10 @@ pub struct Settings {
     /// The key that seals `requestState` of input-required results, shared
     /// by every replica; `None` draws a random key for this process.
     pub request_state_key: Option<Secret>,
+    /// This replica's name (`RMCP_NODE_ID`): ids a client keeps across
+    /// requests (sessions, tasks, workspace handles) start with it, so a
+    /// proxy can route them back here. `None` on a single server.
+    pub node_id: Option<String>,
 }
 
 impl From<&Config> for Settings {
@@ -58,6 +62,7 @@ impl From<&Config> for Settings {
             workers: config.workers.clone(),
             conformance_fixtures: config.conformance_fixtures,
             request_state_key: config.request_state_key.clone(),
+            node_id: config.http.node_id.clone(),
         }
     }
 }
@@ -69,6 +74,7 @@ impl From<&StdioConfig> for Settings {
             workers: config.workers.clone(),
             conformance_fixtures: config.conformance_fixtures,
             request_state_key: config.request_state_key.clone(),
+            node_id: None,
         }
     }
 }
@@ -81,6 +87,7 @@ impl Settings {
             workers: WorkerConfig::default(),
             conformance_fixtures: true,
             request_state_key: None,
+            node_id: None,
         }
     }
 }
@@ -145,6 +152,7 @@ impl Builder {
         if let Some(key) = &self.settings.request_state_key {
             options.request_state_key = StateKey::new(key.0.as_bytes());
         }
+        options.node_id = self.settings.node_id.clone();
         let version = options.version.clone();
         let mut builder = McpServer::builder(options);
         let mut catalog = None;

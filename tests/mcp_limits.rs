@@ -105,6 +105,37 @@ async fn bearer_tokens_guard_everything_but_health() {
     );
 }
 
+/// A session belongs to the credential that opened it: another valid key
+/// naming its id gets the same 404 as an unknown id, and the session goes on
+/// working for its own key.
+#[tokio::test]
+async fn a_session_answers_only_the_key_that_opened_it() {
+    const OTHER: &str = "other-key-9876543210";
+    let server = TestServer::start(None, None, |config| {
+        config.api_keys = vec![Secret(KEY.into()), Secret(OTHER.into())]
+    })
+    .await;
+    let mut owner = Client::new(&server.url);
+    owner.token = Some(KEY.into());
+    owner.initialize(json!({})).await;
+    let mut intruder = Client::new(&server.url);
+    intruder.token = Some(OTHER.into());
+    intruder.session = owner.session.clone();
+    let ping = json!({"jsonrpc": "2.0", "id": 2, "method": "ping"});
+    let refused = intruder
+        .post(&ping, "application/json")
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(refused.status(), 404);
+    let owned = owner
+        .post(&ping, "application/json")
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(owned.status(), 200);
+}
+
 /// A client that sends too fast gets 429 with Retry-After; others do not.
 #[tokio::test]
 async fn fast_clients_are_rate_limited() {

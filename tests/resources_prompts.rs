@@ -69,6 +69,7 @@ async fn start_http(folder: &Folder) -> TestServer {
         workers: WorkerConfig::default(),
         conformance_fixtures: false,
         request_state_key: None,
+        node_id: None,
     };
     let server = Server::builder(settings)
         .engine(engine::engine())

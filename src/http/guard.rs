@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 use std::net::IpAddr;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use bytes::{Buf, Bytes, BytesMut};
@@ -87,10 +87,13 @@ pub fn check_origin(headers: &HeaderMap, config: &HttpConfig) -> Result<(), Box<
     Ok(())
 }
 
-/// Requires `Authorization: Bearer <key>` when keys are configured.
-pub fn check_auth(headers: &HeaderMap, keys: &[Secret]) -> Result<(), Box<Response>> {
+/// Requires `Authorization: Bearer <key>` when keys are configured, and
+/// names the credential: `Some("key-<hash>")` (the first 16 hex digits of
+/// the key's SHA-256, so logs and state never hold the key), `None` when
+/// the server runs without keys.
+pub fn check_auth(headers: &HeaderMap, keys: &[Secret]) -> Result<Option<Arc<str>>, Box<Response>> {
     if keys.is_empty() {
-        return Ok(());
+        return Ok(None);
     }
     let token = headers
         .get("authorization")
@@ -117,7 +120,7 @@ pub fn check_auth(headers: &HeaderMap, keys: &[Secret]) -> Result<(), Box<Respon
         matched |= key.0.as_bytes().ct_eq(token.as_bytes());
     }
     if bool::from(matched) {
-        return Ok(());
+        return Ok(Some(principal_of(token)));
     }
     let response = reply::rpc_error(
         StatusCode::UNAUTHORIZED,
@@ -129,6 +132,17 @@ pub fn check_auth(headers: &HeaderMap, keys: &[Secret]) -> Result<(), Box<Respon
         "www-authenticate",
         "Bearer realm=\"rmcp\", error=\"invalid_token\"",
     )))
+}
+
+/// The opaque name of an API key: who created a task or a workspace.
+fn principal_of(token: &str) -> Arc<str> {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(token.as_bytes());
+    let hex: String = digest[..8]
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect();
+    Arc::from(format!("key-{hex}"))
 }
 
 struct Bucket {
@@ -306,6 +320,28 @@ mod tests {
         .is_ok());
         assert!(check_auth(&headers(&[("authorization", "Bearer nope")]), &keys).is_err());
         assert!(check_auth(&headers(&[]), &keys).is_err());
+    }
+
+    #[test]
+    fn a_credential_is_named_without_its_key() {
+        let keys = vec![
+            Secret("0123456789abcdef".into()),
+            Secret("fedcba9876543210".into()),
+        ];
+        let name = |token: &str| {
+            check_auth(
+                &headers(&[("authorization", &format!("Bearer {token}"))]),
+                &keys,
+            )
+            .ok()
+            .flatten()
+        };
+        let first = name("0123456789abcdef").expect("a name");
+        assert!(first.starts_with("key-") && first.len() == 20, "{first}");
+        assert!(!first.contains("0123456789abcdef"));
+        assert_eq!(name("0123456789abcdef"), Some(first.clone()));
+        assert_ne!(name("fedcba9876543210"), Some(first));
+        assert_eq!(check_auth(&headers(&[]), &[]).ok().flatten(), None);
     }
 
     #[test]

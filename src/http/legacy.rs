@@ -20,9 +20,12 @@ use crate::mcp::session::Lifetime;
 use crate::mcp::stream::{HubSink, Outbound};
 
 /// `GET /mcp/sse`: a new session and its stream.
-pub fn connect(state: &AppState) -> Response {
+pub fn connect(state: &AppState, principal: Option<Arc<str>>) -> Response {
     let session = match state.sessions.create(Lifetime::StreamBound) {
-        Ok(session) => session,
+        Ok(session) => {
+            session.set_principal(principal);
+            session
+        }
         Err(error) => {
             return reply::rpc_error(
                 StatusCode::SERVICE_UNAVAILABLE,
@@ -53,7 +56,9 @@ fn session_id(query: &str) -> Option<&str> {
 /// session's stream.
 pub fn message(state: &AppState, query: &str, body: Bytes, info: &mut RequestInfo) -> Response {
     let session = session_id(query).and_then(|id| state.sessions.get(id));
-    let Some(session) = session.filter(|session| session.lifetime == Lifetime::StreamBound) else {
+    let Some(session) = session.filter(|session| {
+        session.lifetime == Lifetime::StreamBound && session.admits(info.principal.as_deref())
+    }) else {
         return reply::rpc_error(
             StatusCode::NOT_FOUND,
             code::INVALID_REQUEST.0,

@@ -177,6 +177,8 @@ pub struct RequestInfo {
     /// For an answer streamed by a task: closed when the task is done, so
     /// the access log times the whole call, not just the stream's opening.
     answered: Option<tokio::sync::oneshot::Receiver<()>>,
+    /// The credential the request authenticated with (`guard::check_auth`).
+    principal: Option<Arc<str>>,
 }
 
 impl RequestInfo {
@@ -332,9 +334,10 @@ where
             return *response;
         }
     }
-    if let Err(response) = guard::check_auth(headers, &state.config.api_keys) {
-        return *response;
-    }
+    info.principal = match guard::check_auth(headers, &state.config.api_keys) {
+        Ok(principal) => principal,
+        Err(response) => return *response,
+    };
     let client = remote
         .map(|address| address.ip())
         .unwrap_or(IpAddr::from([0, 0, 0, 0]));
@@ -378,9 +381,9 @@ where
         ("GET" | "DELETE", "/mcp") if modern::names_modern_version(headers) => {
             modern::not_in_this_revision(method.as_str())
         }
-        ("GET", "/mcp") => streamable::get(state, headers),
-        ("DELETE", "/mcp") => streamable::delete(state, headers),
-        ("GET", "/mcp/sse") => legacy::connect(state),
+        ("GET", "/mcp") => streamable::get(state, headers, info.principal.as_deref()),
+        ("DELETE", "/mcp") => streamable::delete(state, headers, info.principal.as_deref()),
+        ("GET", "/mcp/sse") => legacy::connect(state, info.principal.clone()),
         _ => reply::with_header(
             reply::plain_error(
                 StatusCode::METHOD_NOT_ALLOWED,

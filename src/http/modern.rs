@@ -300,6 +300,7 @@ pub(super) async fn post(
         Lifetime::Independent,
         &state.calls,
     ));
+    session.set_principal(info.principal.clone());
     state.mcp.begin_modern(&session, &meta);
     let streams = accepts_sse && request.method == "tools/call";
     let gzip = super::streamable::accepts_gzip(headers).then_some(&state.gzip);

@@ -75,7 +75,13 @@ fn check_version(headers: &HeaderMap) -> Result<(), Refusal> {
 
 /// The session named by `Mcp-Session-Id`: 400 without one, 404 when unknown
 /// or expired (the client must initialize again).
-fn session(state: &AppState, headers: &HeaderMap) -> Result<Arc<Session>, Refusal> {
+/// The session a request names, when the request's credential opened it
+/// (another credential gets the same 404 as an unknown id).
+fn session(
+    state: &AppState,
+    headers: &HeaderMap,
+    principal: Option<&str>,
+) -> Result<Arc<Session>, Refusal> {
     let Some(id) = header(headers, "mcp-session-id") else {
         return Err(Refusal::new(
             StatusCode::BAD_REQUEST,
@@ -84,7 +90,11 @@ fn session(state: &AppState, headers: &HeaderMap) -> Result<Arc<Session>, Refusa
         ));
     };
     match state.sessions.get(id.trim()) {
-        Some(session) if session.lifetime == Lifetime::Independent => Ok(session),
+        Some(session)
+            if session.lifetime == Lifetime::Independent && session.admits(principal) =>
+        {
+            Ok(session)
+        }
         _ => Err(Refusal::new(
             StatusCode::NOT_FOUND,
             "session not found: it expired, was ended, or the server that held it stopped; send initialize to start a new session".into(),
@@ -200,7 +210,10 @@ pub async fn post(
             );
         }
         match state.sessions.create(Lifetime::Independent) {
-            Ok(session) => session,
+            Ok(session) => {
+                session.set_principal(info.principal.clone());
+                session
+            }
             Err(error) => {
                 return reply::rpc_error(
                     StatusCode::SERVICE_UNAVAILABLE,
@@ -213,7 +226,7 @@ pub async fn post(
         if let Err(refusal) = check_version(headers) {
             return refusal.response(request_id(&message));
         }
-        match session(state, headers) {
+        match session(state, headers, info.principal.as_deref()) {
             Ok(session) => session,
             Err(refusal) => return refusal.response(request_id(&message)),
         }
@@ -367,7 +380,7 @@ fn primes(session: &Session) -> bool {
 
 /// `GET /mcp`: the standalone stream, or the resumption of any stream of
 /// the session named by `Last-Event-ID`.
-pub fn get(state: &AppState, headers: &HeaderMap) -> Response {
+pub fn get(state: &AppState, headers: &HeaderMap, principal: Option<&str>) -> Response {
     if !accepts(headers, "text/event-stream") {
         return reply::rpc_error(
             StatusCode::NOT_ACCEPTABLE,
@@ -378,7 +391,7 @@ pub fn get(state: &AppState, headers: &HeaderMap) -> Response {
     if let Err(refusal) = check_version(headers) {
         return refusal.response(None);
     }
-    let session = match session(state, headers) {
+    let session = match session(state, headers, principal) {
         Ok(session) => session,
         Err(refusal) => return refusal.response(None),
     };
@@ -405,8 +418,8 @@ pub fn get(state: &AppState, headers: &HeaderMap) -> Response {
 }
 
 /// `DELETE /mcp`: ends the session, cancelling its calls.
-pub fn delete(state: &AppState, headers: &HeaderMap) -> Response {
-    match session(state, headers) {
+pub fn delete(state: &AppState, headers: &HeaderMap, principal: Option<&str>) -> Response {
+    match session(state, headers, principal) {
         Ok(session) => {
             state.sessions.remove(&session.id);
             log::info!("session ended by the client");

@@ -78,6 +78,7 @@ impl McpServer {
             progress,
             timeout: None,
             client: Some(Arc::new(peer)),
+            principal: session.principal(),
         };
         let started = Instant::now();
         let Some(future) = provider.call(name, arguments, context) else {

@@ -72,6 +72,9 @@ pub struct ServerOptions {
     /// Seals the `requestState` of input-required rounds (protocol
     /// 2026-07-28); shared by replicas through `RMCP_REQUEST_STATE_KEY`.
     pub request_state_key: input::StateKey,
+    /// This replica's name (`RMCP_NODE_ID`), first part of the ids a client
+    /// keeps across requests; `None` on a single server.
+    pub node_id: Option<String>,
 }
 
 impl Default for ServerOptions {
@@ -84,6 +87,7 @@ impl Default for ServerOptions {
             page_size: 100,
             client_request_timeout: Duration::from_secs(300),
             request_state_key: input::StateKey::random(),
+            node_id: None,
         }
     }
 }

@@ -47,6 +47,8 @@ struct State {
     missing_capability: Option<String>,
     subscriptions: HashSet<String>,
     last_used: Instant,
+    /// Who the transport authenticated (see [`Session::principal`]).
+    principal: Option<Arc<str>>,
 }
 
 /// What ends a session besides `end`/`remove`, eviction and the idle TTL.
@@ -88,6 +90,25 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl Session {
+    /// The credential the transport authenticated this session's client
+    /// with: an opaque name derived from the API key (never the key), or
+    /// `None` when the server runs without keys. What a client creates that
+    /// others must not reach (tasks, workspace handles) is bound to it.
+    pub fn principal(&self) -> Option<Arc<str>> {
+        lock(&self.state).principal.clone()
+    }
+
+    /// Sets [`Session::principal`] (the transport, when it makes the session).
+    pub fn set_principal(&self, principal: Option<Arc<str>>) {
+        lock(&self.state).principal = principal;
+    }
+
+    /// Whether a request authenticated as `principal` may use this session:
+    /// only the credential that opened it may.
+    pub fn admits(&self, principal: Option<&str>) -> bool {
+        lock(&self.state).principal.as_deref() == principal
+    }
+
     /// A session whose calls are cancelled when `parent` is.
     pub fn new(id: impl Into<Arc<str>>, lifetime: Lifetime, parent: &CancellationToken) -> Session {
         Session {
@@ -100,6 +121,7 @@ impl Session {
                 missing_capability: None,
                 subscriptions: HashSet::new(),
                 last_used: Instant::now(),
+                principal: None,
             }),
             in_flight: Mutex::new(HashMap::new()),
             pending: Mutex::new(HashMap::new()),

@@ -116,6 +116,10 @@ pub struct CallContext {
     /// The client that made the call, for log messages and requests back to
     /// it (sampling, elicitation); `None` outside an MCP session.
     pub client: Option<Arc<dyn ClientPeer>>,
+    /// The credential the caller authenticated with (an opaque name, never
+    /// the key); `None` without API keys. State a call creates for later
+    /// calls (workspaces) is bound to it.
+    pub principal: Option<Arc<str>>,
 }
 
 /// A set of tools the server exposes.
@@ -155,6 +159,7 @@ impl CallContext {
             progress: None,
             timeout: None,
             client: None,
+            principal: None,
         }
     }
 }

@@ -25,6 +25,7 @@ pub fn settings(workers: WorkerConfig) -> Settings {
         workers,
         conformance_fixtures: false,
         request_state_key: None,
+        node_id: None,
     }
 }
 
@@ -87,6 +88,7 @@ impl TestServer {
     pub async fn fixtures_keyed(key: &str) -> TestServer {
         let settings = Settings {
             request_state_key: Some(Secret(key.to_string())),
+            node_id: None,
             ..Settings::fixtures()
         };
         let server = Server::builder(settings).build().expect("server builds");
