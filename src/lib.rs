@@ -11,7 +11,8 @@
 //! file sandbox every path goes through; knows no R, no MCP, no HTTP),
 //! `worker` (sandboxed R processes, one per session; knows no MCP and no
 //! HTTP) and `freeform` (the free-form R tools served by those workers;
-//! knows no MCP and no HTTP). `server` assembles them into the server,
+//! knows no MCP and no HTTP), `ids` (the unguessable ids clients keep,
+//! prefixed with the replica's node id). `server` assembles them into the server,
 //! once, for the binary, the tests and the benches.
 //! The binary's `main.rs` parses the command line, starts R and the async
 //! runtime, and runs one of the transports on the assembled server.
@@ -20,6 +21,7 @@ pub mod config;
 pub mod engines;
 pub mod freeform;
 pub mod http;
+pub mod ids;
 pub mod mcp;
 pub mod metrics;
 pub mod r;

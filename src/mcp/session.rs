@@ -462,13 +462,7 @@ impl SessionStore {
 /// 128 bits from the OS CSPRNG, hex-encoded (visible ASCII, as the spec
 /// asks), after `<node_id>.` when the process has a node id.
 fn new_session_id(node_id: Option<&str>) -> Result<String, SessionError> {
-    let mut bytes = [0u8; 16];
-    getrandom::fill(&mut bytes).map_err(|error| SessionError::Random(error.to_string()))?;
-    let random: String = bytes.iter().map(|byte| format!("{byte:02x}")).collect();
-    Ok(match node_id {
-        Some(node_id) => format!("{node_id}.{random}"),
-        None => random,
-    })
+    crate::ids::routable(node_id).map_err(|error| SessionError::Random(error.to_string()))
 }
 
 #[cfg(test)]
