@@ -17,10 +17,17 @@
 # request of a session must be served by the backend its id names (checked
 # against each backend's /metrics), an event stream must deliver its first
 # event while still open; stateless protocol 2026-07-28 calls (no session id)
-# must be spread over both backends with no affinity, each answered; then one
-# backend gets kill -9: the other's sessions keep working, the dead one's get
-# 404 "session not found ... send initialize", 2026-07-28 calls go on. Ends with `scale-out: N passed, M failed`; at most 60 s;
-# loopback only; every process it started is stopped on exit.
+# must be spread over both backends round-robin, each answered; 2026-07-28
+# requests naming a workspace handle (Mcp-Param-Workspace) or a task id
+# (Mcp-Name of tasks/get, tasks/cancel) must be served by the replica the
+# handle names, and ones naming no replica balanced; end to end, when the
+# server has them (else "skip"), a workspace's objects and a task's result
+# through nginx on fresh connections; then one backend gets kill -9: the
+# other's sessions keep working, the dead one's get 404 "session not found
+# ... send initialize", its handles reach a live replica (no 502),
+# 2026-07-28 calls go on. Ends with `scale-out: N passed, M failed, K
+# skipped`; at most 60 s; loopback only; every process it started is
+# stopped on exit.
 set -uo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.." || exit 2
@@ -97,6 +104,7 @@ watchdog=$!
 
 passed=0
 failed=0
+skipped=0
 result() {
   if [ "$1" = ok ]; then passed=$((passed + 1)); printf 'ok    %s\n' "$2"
   else failed=$((failed + 1)); printf 'FAIL  %s\n' "$2"; fi
@@ -155,8 +163,10 @@ drive() {
   grep -v '^RESULT ' "$tmp/drive-$label.log"
   counts="$(sed -n 's/^RESULT //p' "$tmp/drive-$label.log")"
   if [ -n "$counts" ]; then
-    passed=$((passed + ${counts% *}))
-    failed=$((failed + ${counts#* }))
+    read -r counted_passed counted_failed counted_skipped <<<"$counts"
+    passed=$((passed + counted_passed))
+    failed=$((failed + counted_failed))
+    skipped=$((skipped + ${counted_skipped:-0}))
   else
     result FAIL "$label: the driver stopped (exit $rc)"
   fi
@@ -273,5 +283,5 @@ if [ "$failed" -gt "$failed_before" ]; then
   show_logs "$tmp/router-access.log" "$tmp/router-nginx-error.log" "$tmp/router-nginx.log" "$tmp/dns.log"
 fi
 
-echo "scale-out: $passed passed, $failed failed"
+echo "scale-out: $passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]
