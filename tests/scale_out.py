@@ -822,9 +822,11 @@ def check_handles_after_kill(args, meter, nodes, victim, workspaces, tasks, feat
     if not features["workspace"] and not features["tasks"]:
         results.skip(name, f"{features['why_workspace']}; {features['why_tasks']}")
         return
-    if not lost:
-        kinds = [k for k in ("workspace", "task") if features[k if k == "workspace" else "tasks"]]
-        lost = [(kind, f"{victim}.{random_hex()}") for kind in kinds]
+    # Where none of the victim's was made above, one it never had: the
+    # answer is the same "not found".
+    for kind, feature in (("workspace", "workspace"), ("task", "tasks")):
+        if features[feature] and not any(k == kind for k, _ in lost):
+            lost.append((kind, f"{victim}.{random_hex()}"))
     problems = []
     for index, (kind, handle) in enumerate(lost):
         if kind == "workspace":
