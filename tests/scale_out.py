@@ -4,6 +4,7 @@ standard library only).
     python3 tests/scale_out.py drive --edge URL --backend NODE=URL[,PID] ... --kill NODE [--router]
     python3 tests/scale_out.py dns --port PORT --record NAME=ADDRESS ...
     python3 tests/scale_out.py configmap FILE        # prints data["nginx.conf"]
+    python3 tests/scale_out.py bench --edge URL --backend NODE=URL [--calls N]   # routing's cost
 
 `drive` plays several MCP clients through the proxy at URL: sessions over
 Streamable HTTP and the legacy SSE transport, each request checked against
@@ -840,6 +841,68 @@ def check_handles_after_kill(args, meter, nodes, victim, workspaces, tasks, feat
     results.check(not problems, f"{name} ({', '.join(k for k, _ in lost)})", "; ".join(problems))
 
 
+# --- bench: what routing by handle costs ------------------------------------
+
+def bench(args):
+    """Latency of one quick 2026-07-28 tools/call (summary_stats) straight to
+    a backend, through nginx without a handle (round-robin), and through
+    nginx with a workspace handle naming that backend (Mcp-Param-Workspace),
+    each over one kept-alive client connection, the three interleaved call
+    by call so that the machine's load falls on them alike. Prints markdown
+    table rows: | path | calls | p50 | p99 | mean | (ms)."""
+    node, _, direct = args.backend.partition("=")
+    handle = f"{node}.{random_hex()}"
+    body_of = {"x": [1.5, 2.25, 3.0, 4.75, 5.5, 6.0, 7.25, 8.5]}
+    paths = [
+        # rmcp on loopback answers only loopback Host names; 127.0.0.2 (the
+        # router's pods here) is not one of them, 127.0.0.1 (what nginx
+        # passes on) is.
+        (f"direct to {node}", direct, {"host": "127.0.0.1"}),
+        ("nginx, no handle (round-robin)", args.edge, {}),
+        (f"nginx, `Mcp-Param-Workspace: {node}.…` (pinned)", args.edge, {"mcp-param-workspace": handle}),
+    ]
+    connections = [connect(url, 10.0) for _, url, _ in paths]
+    timings = [[] for _ in paths]
+    problems = []
+    for index in range(args.warmup + args.calls):
+        for which, (label, _, extra) in enumerate(paths):
+            message = {"jsonrpc": "2.0", "id": index, "method": "tools/call", "params": {
+                "name": "summary_stats", "arguments": {"data": body_of},
+                "_meta": {"io.modelcontextprotocol/protocolVersion": MODERN,
+                          "io.modelcontextprotocol/clientCapabilities": {},
+                          "io.modelcontextprotocol/clientInfo": {"name": "routing-bench", "version": "1"}}}}
+            headers = {"content-type": "application/json", "accept": "application/json",
+                       "mcp-protocol-version": MODERN, "mcp-method": "tools/call", "mcp-name": "summary_stats",
+                       **extra}
+            connection = connections[which]
+            started = time.perf_counter()
+            connection.request("POST", "/mcp", body=json.dumps(message), headers=headers)
+            response = connection.getresponse()
+            text = response.read()
+            elapsed = (time.perf_counter() - started) * 1000
+            if response.status != 200 or b'"mean"' not in text:
+                problems.append(f"{label}: {response.status} {text[:120]!r}")
+            if index >= args.warmup:
+                timings[which].append(elapsed)
+    for connection in connections:
+        connection.close()
+    stats = []
+    for (label, _, _), values in zip(paths, timings):
+        values.sort()
+        p50 = values[len(values) // 2]
+        p99 = values[min(len(values) - 1, int(len(values) * 0.99))]
+        mean = sum(values) / len(values)
+        stats.append((p50, p99))
+        print(f"| {args.label} | {label} | {len(values)} | {p50:.2f} | {p99:.2f} | {mean:.2f} |", flush=True)
+    (direct_p50, direct_p99), (rr_p50, _), (pinned_p50, pinned_p99) = stats
+    print(f"NOTE {args.label}: the pinned path adds {pinned_p50 - direct_p50:+.2f} ms at p50 "
+          f"({pinned_p99 - direct_p99:+.2f} ms at p99) to the direct call; the round-robin path "
+          f"{rr_p50 - direct_p50:+.2f} ms at p50.", flush=True)
+    for problem in problems[:5]:
+        print(f"bench problem: {problem}", file=sys.stderr, flush=True)
+    return 1 if problems else 0
+
+
 # --- a DNS server answering A queries for fixed names (the cluster DNS in
 # tests of the Kubernetes router); anything else is NXDOMAIN.
 def dns(args):
@@ -906,12 +969,20 @@ def main():
     dns_parser = commands.add_parser("dns")
     dns_parser.add_argument("--port", type=int, required=True)
     dns_parser.add_argument("--record", action="append", default=[])
+    bench_parser = commands.add_parser("bench")
+    bench_parser.add_argument("--edge", required=True)
+    bench_parser.add_argument("--backend", required=True, help="NODE=URL of the backend the handle names")
+    bench_parser.add_argument("--calls", type=int, default=300)
+    bench_parser.add_argument("--warmup", type=int, default=20)
+    bench_parser.add_argument("--label", default="nginx")
     configmap_parser = commands.add_parser("configmap")
     configmap_parser.add_argument("file")
     args = parser.parse_args()
     if args.command == "dns":
         dns(args)
         return 0
+    if args.command == "bench":
+        return bench(args)
     if args.command == "configmap":
         configmap(args)
         return 0
