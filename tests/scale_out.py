@@ -761,7 +761,8 @@ def check_tasks(args, meter, nodes, id_pattern, features, results):
                                          capabilities=TASK_CAPABILITIES)
     served = Backends.served(before, meter.snapshot())
     result = (reply or {}).get("result") or {}
-    task_id = result.get("taskId") if result.get("resultType") == "task" else None
+    task_id = (result.get("taskId") or (result.get("task") or {}).get("taskId")
+               if result.get("resultType") == "task" else None)
     if not results.check(status == 200 and task_id and id_pattern.match(task_id) and
                          served_by(served, node_of(task_id), nodes),
                          f"{name}: tools/call answered a task whose id names the replica that took the call "
@@ -780,6 +781,8 @@ def check_tasks(args, meter, nodes, id_pattern, features, results):
         if not served_by(served, home, nodes):
             problems.append(f"poll {polls}: counted {served}")
         final = (reply or {}).get("result") or {}
+        if "status" not in final and isinstance(final.get("task"), dict):
+            final = {**final["task"], **final}
         if status != 200 or "error" in (reply or {}):
             problems.append(f"poll {polls}: HTTP {status}: {text[:200]}")
             break
