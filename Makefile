@@ -8,7 +8,7 @@ PREFIX ?= /usr/local
 RMCP_HTTP_HOST ?= 127.0.0.1
 RMCP_HTTP_PORT ?= 8000
 
-.PHONY: run test deps rust build check fmt clippy test-rust conformance python-client ts-client deploy-check scale-out docker-check bench install clean
+.PHONY: run test deps rust build check fmt clippy test-rust conformance python-client ts-client deploy-check scale-out docker-check bench bench-routing install clean
 
 run: deps build
 	./target/release/rmcp serve-http --host $(RMCP_HTTP_HOST) --port $(RMCP_HTTP_PORT)
@@ -76,13 +76,22 @@ docker-check:
 # the engine alone, this server vs the Python reference (rmcp==0.12.0 from PyPI
 # in .venv-bench/) vs the R floor over Streamable HTTP, free-form R in the
 # sandboxed workers, every catalog fixture case on both servers, and the
-# catalog's engine pool (1 engine vs N: head-of-line, throughput, memory).
+# catalog's engine pool (1 engine vs N: head-of-line, throughput, memory), and
+# the cost of routing by handle through nginx (bench-routing).
 bench: deps .venv-bench/bin/rmcp
 	$(CARGO) bench --locked --bench engine
 	$(CARGO) bench --locked --bench mcp_http
 	$(CARGO) bench --locked --bench free_form_r
 	$(CARGO) bench --locked --bench catalog
 	$(CARGO) bench --locked --bench engines
+	$(MAKE) bench-routing
+
+# What routing by a workspace handle through the shipped nginx configs costs
+# against a call straight to the replica (tests/scale_out.sh in bench mode,
+# release binary; benches/results/routing.md).
+bench-routing:
+	$(CARGO) build --locked --release --bin rmcp
+	RMCP_BIN=$(CURDIR)/target/release/rmcp SCALE_OUT_BENCH=benches/results/routing.md bash tests/scale_out.sh
 
 .venv-bench/bin/rmcp:
 	python3 -m venv .venv-bench

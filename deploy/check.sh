@@ -305,6 +305,8 @@ check "nginx -t deploy/compose/nginx.conf" check_nginx_compose
 check "nginx -t deploy/nginx/rmcp.conf (in a minimal http{})" check_nginx_site
 check "nginx -t + routing of deploy/nginx/rmcp.conf's several-instances recipe" check_nginx_site_instances
 check "nginx -t deploy/k8s/router.yaml (the router's nginx.conf)" check_nginx_router
+check "routing: compose/nginx.conf, the VM recipe and the k8s router route alike (session id, then Mcp-Param-Workspace, then Mcp-Name of tasks/*)" \
+  "$py" deploy/check_manifests.py routing deploy/compose/nginx.conf deploy/nginx/rmcp.conf deploy/k8s/router.yaml
 check "make install puts rmcp where deploy/systemd/rmcp.service runs it" check_make_install
 check "systemd-analyze verify deploy/systemd/rmcp.service (ExecStart=$(unit_exec))" check_unit_verify
 check "systemd-analyze security deploy/systemd/rmcp.service (exposure <= 2.0)" check_unit_security

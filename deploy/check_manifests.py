@@ -5,6 +5,7 @@ with the .venv-deploy interpreter (PyYAML, jsonschema and kubernetes-validate).
     python deploy/check_manifests.py knative       deploy/cloudrun/service.yaml
     python deploy/check_manifests.py compose       deploy/compose/docker-compose.prod.yml SCHEMA
     python deploy/check_manifests.py dockerignore  deploy/docker/Dockerfile
+    python deploy/check_manifests.py routing       deploy/compose/nginx.conf deploy/nginx/rmcp.conf deploy/k8s/router.yaml
 
 Each prints what is wrong and exits 1, or prints nothing and exits 0.
 """
@@ -209,6 +210,18 @@ def check_k8s_refs(directory):
         name, _, port = any_server.groups()
         problems.need(name == service["metadata"]["name"], f"rmcp_any names {name}, not the Service")
         problems.need(int(port) in {p.get("port") for p in service["spec"]["ports"]}, f"rmcp_any port {port}")
+    any_body = re.search(r"upstream\s+rmcp_any\s*\{([^}]*)\}", conf)
+    problems.need(
+        any_body is not None and "keepalive" not in any_body.group(1),
+        "router nginx.conf: rmcp_any must not keep connections to the Service alive: kube-proxy picks a pod per "
+        "connection, so kept-alive connections pin unpinned 2026-07-28 traffic to a few pods",
+    )
+    try:
+        problems.extend(check_routing_cases(NginxRouting(conf, "rmcp_target"), router_outcome,
+                                            f"{prefix}-0" if route else "rmcp-server-0",
+                                            f"{prefix}-1" if route else "rmcp-server-1", "router nginx.conf"))
+    except ValueError as error:
+        problems.append(f"router nginx.conf: {error}")
     listen = re.search(r"^\s*listen\s+(\d+)", conf, flags=re.M)
     problems.need(listen and int(listen.group(1)) in router_ports.values(), "router listens on a port it does not expose")
     problems.need("proxy_pass http://$rmcp_target;" in conf, "router nginx.conf: /mcp must proxy_pass http://$rmcp_target")
@@ -505,36 +518,36 @@ def nginx_upstreams(conf):
 
 
 def check_nginx_routing(conf, replicas):
-    """The map, the per-replica upstreams and rmcp_any of compose/nginx.conf
-    agree with the replicas (node id -> address): every session id names an
-    upstream that tries its replica first and the others as backup."""
+    """The maps, the per-replica upstreams, rmcp_any and rmcp_rr of
+    compose/nginx.conf (or the VM recipe) agree with the replicas (node id ->
+    address): every id routes by the precedence of ROUTING_CASES, each to an
+    upstream that tries its replica first and the others as backup; the
+    older revisions' new sessions go to every replica by least_conn, the
+    2026-07-28 requests naming nothing to every replica round-robin."""
     problems = Problems()
-    conf = re.sub(r"#[^\n]*", "", conf)
-    maps = re.findall(r"^\s*map\s+(\S+)\s+\$rmcp_upstream\s*\{(.*?)\}", conf, flags=re.M | re.S)
-    if not problems.need(len(maps) == 1, "nginx.conf: expected one map setting $rmcp_upstream"):
+    conf = strip_comments(conf)
+    try:
+        model = NginxRouting(conf, "rmcp_upstream")
+    except ValueError as error:
+        problems.append(f"nginx.conf: {error}")
         return problems
-    source, body = maps[0]
-    problems.need(
-        "$http_mcp_session_id" in source and "$arg_session_id" in source,
-        f"nginx.conf: the map reads {source}, not the Mcp-Session-Id header and the session_id argument",
-    )
-    routes = dict(re.findall(r'^\s*"~\^([a-z0-9-]+)\\\."\s+(\S+);', body, flags=re.M))
-    default = re.search(r"^\s*default\s+(\S+);", body, flags=re.M)
-    problems.need(default and default.group(1) == "rmcp_any", "nginx.conf: the map's default must be rmcp_any")
-    problems.need(
-        set(routes) == set(replicas),
-        f"nginx.conf: the map routes node ids {sorted(routes)}, the replicas are {sorted(replicas)}",
-    )
     upstreams = nginx_upstreams(conf)
     everyone = sorted(replicas.values())
-    any_servers = upstreams.get("rmcp_any", [])
-    problems.need(
-        sorted(address for address, _ in any_servers) == everyone and not any(b for _, b in any_servers),
-        f"nginx.conf: upstream rmcp_any has {any_servers}, expected every replica once: {everyone}",
-    )
+    balancing = nginx_upstream_balancing(conf)
+
+    def outcome(upstream):
+        servers = upstreams.get(upstream, [])
+        if upstream in ("rmcp_any", "rmcp_rr"):
+            return "balanced"
+        node = next((n for n, address in replicas.items() if servers[:1] == [(address, False)]), None)
+        return f"node:{node}" if node else f"unknown upstream {upstream!r}"
+
+    nodes = sorted(replicas)
+    problems.extend(check_routing_cases(model, outcome, nodes[0], nodes[1], "nginx.conf"))
+    routed = {n: model.evaluate(routing_request(session=f"{n}.{HEX}")) for n in nodes}
     for node, address in replicas.items():
-        upstream = routes.get(node)
-        if not problems.need(upstream == f"rmcp_{node}", f"nginx.conf: the map sends {node} to {upstream}"):
+        upstream = routed[node]
+        if not problems.need(upstream == f"rmcp_{node}", f"nginx.conf: a {node} id goes to {upstream}"):
             continue
         servers = upstreams.get(upstream)
         if not problems.need(servers, f"nginx.conf: no upstream {upstream}"):
@@ -547,10 +560,245 @@ def check_nginx_routing(conf, replicas):
             sorted(a for a, _ in servers) == everyone,
             f"nginx.conf: upstream {upstream} lists {sorted(a for a, _ in servers)}, expected {everyone}",
         )
+    routes = model.regex_routes()
+    problems.need(
+        sorted(routes) == sorted(f"rmcp_{n}" for n in nodes),
+        f"nginx.conf: the map routes ids to {sorted(routes)}, the replicas are {nodes}",
+    )
+    legacy = model.evaluate(routing_request())
+    modern = model.evaluate(routing_request(method="tools/call", name="summary_stats"))
+    for upstream, want, why in (
+        (legacy, "least_conn", "new sessions of the older revisions (initialize, GET /mcp/sse)"),
+        (modern, "round-robin", "2026-07-28 requests without a handle"),
+    ):
+        servers = upstreams.get(upstream, [])
+        problems.need(
+            sorted(address for address, _ in servers) == everyone and not any(b for _, b in servers),
+            f"nginx.conf: {why} go to upstream {upstream} with {servers}, expected every replica once: {everyone}",
+        )
+        problems.need(
+            balancing.get(upstream) == want,
+            f"nginx.conf: {why} go to upstream {upstream}, balanced by {balancing.get(upstream)}, expected {want}",
+        )
     problems.need(
         re.search(r"proxy_pass\s+http://\$rmcp_upstream;", conf) is not None,
         "nginx.conf: /mcp must proxy_pass http://$rmcp_upstream",
     )
+    return problems
+
+
+def nginx_upstream_balancing(conf):
+    """upstream name -> its balancing method (round-robin when none is named)."""
+    methods = {}
+    for name, body in re.findall(r"^\s*upstream\s+(\S+)\s*\{(.*?)\}", conf, flags=re.M | re.S):
+        words = [statement.split()[0] for statement in body.split(";") if statement.split()]
+        named = [w for w in words if w in ("least_conn", "hash", "ip_hash", "random", "least_time")]
+        methods[name] = named[0] if named else "round-robin"
+    return methods
+
+
+def strip_comments(conf):
+    """An nginx config without its comments (the configs here have no # in a
+    quoted string)."""
+    return re.sub(r"#[^\n]*", "", conf)
+
+
+# --- Routing by id: the three nginx configs (Compose, the VM recipe, the
+# Kubernetes router) must pick the same replica for the same request. Their
+# maps are read into a small model of nginx's map module and asked about
+# the requests of ROUTING_CASES.
+HEX = "0123456789abcdef0123456789abcdef"
+
+
+def nginx_tokens(text):
+    """Words, quoted strings and the characters { } ; of an nginx config."""
+    return re.findall(r'"(?:[^"\\]|\\.)*"|\'[^\']*\'|[{};]|[^\s{};"\']+', text)
+
+
+def unquote(token):
+    return token[1:-1] if token[:1] in "\"'" and token[-1:] == token[:1] else token
+
+
+class NginxRouting:
+    """The `map` blocks of an nginx config, evaluated like nginx does for a
+    request: exact keys first, then regular expressions in their order (named
+    captures become variables), then `default`; values interpolate
+    variables, chained maps included."""
+
+    def __init__(self, conf, target):
+        self.maps = {}
+        tokens = nginx_tokens(conf)
+        index = 0
+        while index < len(tokens):
+            if tokens[index] == "map" and index + 3 < len(tokens) and tokens[index + 3] == "{":
+                source, variable = unquote(tokens[index + 1]), tokens[index + 2]
+                entries, index = [], index + 4
+                while index < len(tokens) and tokens[index] != "}":
+                    statement = []
+                    while index < len(tokens) and tokens[index] not in (";", "}"):
+                        statement.append(unquote(tokens[index]))
+                        index += 1
+                    if index < len(tokens) and tokens[index] == ";":
+                        index += 1
+                    if len(statement) != 2:
+                        raise ValueError(f"map {variable}: cannot read {statement}")
+                    entries.append(tuple(statement))
+                self.maps[variable.lstrip("$")] = (source, entries)
+            index += 1
+        self.target = target
+        if target not in self.maps:
+            raise ValueError(f"no map sets ${target}")
+
+    def regex_routes(self):
+        """The values of the target map's regular-expression keys."""
+        return [value for key, value in self.maps[self.target][1] if key.startswith("~")]
+
+    def evaluate(self, request, variable=None):
+        captures = {}
+        return self._variable(variable or self.target, request, captures, 0)
+
+    def _interpolate(self, text, request, captures, depth):
+        return re.sub(
+            r"\$(?:\{(\w+)\}|(\w+))",
+            lambda m: self._variable(m.group(1) or m.group(2), request, captures, depth + 1),
+            text,
+        )
+
+    def _variable(self, name, request, captures, depth):
+        if depth > 20:
+            raise ValueError(f"${name}: maps refer to each other in a loop")
+        if name in captures:
+            return captures[name]
+        if name in self.maps:
+            source, entries = self.maps[name]
+            value = self._interpolate(source, request, captures, depth)
+            for key, result in entries:
+                if not key.startswith("~") and key != "default" and key.lower() == value.lower():
+                    return self._interpolate(result, request, captures, depth)
+            for key, result in entries:
+                if key.startswith("~"):
+                    flags = re.I if key.startswith("~*") else 0
+                    pattern = re.sub(r"\(\?<(\w+)>", r"(?P<\1>", key.lstrip("~*"))
+                    found = re.search(pattern, value, flags)
+                    if found:
+                        captures.update({k: v or "" for k, v in found.groupdict().items()})
+                        return self._interpolate(result, request, captures, depth)
+            default = next((result for key, result in entries if key == "default"), "")
+            return self._interpolate(default, request, captures, depth)
+        if name.startswith("http_"):
+            return request["headers"].get(name[5:].replace("_", "-"), "")
+        if name.startswith("arg_"):
+            return request["args"].get(name[4:], "")
+        raise ValueError(f"${name} is neither a map, a header, an argument nor a capture")
+
+
+def routing_request(session="", argument="", workspace="", method="", name=""):
+    headers = {"mcp-session-id": session, "mcp-param-workspace": workspace, "mcp-method": method, "mcp-name": name}
+    return {"headers": {k: v for k, v in headers.items() if v}, "args": {"session_id": argument} if argument else {}}
+
+
+# The precedence every routing config keeps: a session id of the older
+# revisions, then a workspace handle (Mcp-Param-Workspace), then a task id
+# (Mcp-Name of a tasks/* request); an id that names no replica of the
+# deployment, or no id, is balanced. {a} and {b} are two replicas' node ids.
+ROUTING_CASES = [
+    ("initialize (no id)", {}, "balanced"),
+    ("Mcp-Session-Id of {a}", {"session": "{a}.{hex}"}, "{a}"),
+    ("session_id argument of {b}", {"argument": "{b}.{hex}"}, "{b}"),
+    ("tools/call without a handle", {"method": "tools/call", "name": "execute_r_analysis"}, "balanced"),
+    ("tools/call with Mcp-Param-Workspace of {b}",
+     {"method": "tools/call", "name": "execute_r_analysis", "workspace": "{b}.{hex}"}, "{b}"),
+    ("tools/call with Mcp-Param-Workspace of {a}",
+     {"method": "tools/call", "name": "list_r_objects", "workspace": "{a}.{hex}"}, "{a}"),
+    ("tasks/get with Mcp-Name of {a}", {"method": "tasks/get", "name": "{a}.{hex}"}, "{a}"),
+    ("tasks/cancel with Mcp-Name of {b}", {"method": "tasks/cancel", "name": "{b}.{hex}"}, "{b}"),
+    ("tasks/update with Mcp-Name of {b}", {"method": "tasks/update", "name": "{b}.{hex}"}, "{b}"),
+    ("tools/call whose Mcp-Name looks like an id of {a}", {"method": "tools/call", "name": "{a}.{hex}"}, "balanced"),
+    ("session id of {a} before a workspace of {b}", {"session": "{a}.{hex}", "workspace": "{b}.{hex}"}, "{a}"),
+    ("an unroutable session id before a workspace of {a}", {"session": HEX, "workspace": "{a}.{hex}"}, "balanced"),
+    ("workspace of {b} before a task of {a}",
+     {"method": "tasks/get", "name": "{a}.{hex}", "workspace": "{b}.{hex}"}, "{b}"),
+    ("workspace of an unknown host", {"method": "tools/call", "name": "x", "workspace": "evil.example.com.{hex}"},
+     "balanced"),
+    ("workspace with {a} inside, not first", {"method": "tools/call", "name": "x", "workspace": "x{a}.{hex}"},
+     "balanced"),
+    ("task of an unknown host", {"method": "tasks/get", "name": "evil.example.com.{hex}"}, "balanced"),
+    ("task of an unknown host ending in {a}'s name",
+     {"method": "tasks/get", "name": "evil.example.com/{a}.{hex}"}, "balanced"),
+]
+
+
+def check_routing_cases(model, outcome, a, b, where):
+    """Each case of ROUTING_CASES goes where it should; outcome turns the
+    target variable's value into "node:<id>" or "balanced"."""
+    problems = Problems()
+    for label, fields, want in ROUTING_CASES:
+        values = {k: v.format(a=a, b=b, hex=HEX) for k, v in fields.items()}
+        request = routing_request(**values)
+        want = want.format(a=a, b=b)
+        want = want if want == "balanced" else f"node:{want}"
+        try:
+            got = outcome(model.evaluate(request))
+        except ValueError as error:
+            got = f"error: {error}"
+        problems.need(got == want, f"{where}: {label.format(a=a, b=b)}: routed to {got}, expected {want}")
+    return problems
+
+
+def router_outcome(value):
+    found = re.match(r"^(rmcp-server-[0-9]+)\.rmcp-server-pods\.[a-z0-9-]+\.svc\.cluster\.local:\d+$", value)
+    if found:
+        return f"node:{found.group(1)}"
+    return "balanced" if value == "rmcp_any" else f"unknown target {value!r}"
+
+
+def router_conf(path):
+    docs = [d for d in load_all(path) if d.get("kind") == "ConfigMap"]
+    return docs[0]["data"]["nginx.conf"] if docs else ""
+
+
+def vm_recipe(path):
+    """The VM site's several-instances recipe, uncommented."""
+    lines = Path(path).read_text().splitlines()
+    out, inside = [], False
+    for line in lines:
+        if line.startswith("#   map "):
+            inside = True
+        if inside:
+            if not line.startswith("#   "):
+                break
+            out.append(line[4:])
+    return "\n".join(out)
+
+
+def check_routing_agreement(compose_path, site_path, router_path):
+    """The three routing configs give every request of ROUTING_CASES the same
+    answer: the same precedence of session id, workspace handle and task id,
+    and the same refusal of names that are not the deployment's."""
+    problems = Problems()
+    compose = strip_comments(Path(compose_path).read_text())
+    configs = [
+        ("compose/nginx.conf", compose, "rmcp_upstream", ["rmcp-1", "rmcp-2"]),
+        ("nginx/rmcp.conf (several instances)", vm_recipe(site_path), "rmcp_upstream", ["p8001", "p8002"]),
+        ("k8s/router.yaml", strip_comments(router_conf(router_path)), "rmcp_target", ["rmcp-server-0", "rmcp-server-1"]),
+    ]
+    for where, conf, target, (a, b) in configs:
+        try:
+            model = NginxRouting(conf, target)
+        except ValueError as error:
+            problems.append(f"{where}: {error}")
+            continue
+        if target == "rmcp_target":
+            outcome = router_outcome
+        else:
+            def outcome(upstream):
+                return "balanced" if upstream in ("rmcp_any", "rmcp_rr") else (
+                    f"node:{upstream[len('rmcp_'):]}" if upstream.startswith("rmcp_") else f"unknown {upstream!r}")
+        problems.extend(check_routing_cases(model, outcome, a, b, where))
+        # The headers the precedence reads, in the order the maps read them.
+        for header in ("$http_mcp_session_id", "$arg_session_id", "$http_mcp_param_workspace",
+                       "$http_mcp_method", "$http_mcp_name"):
+            problems.need(header in conf, f"{where}: the routing maps do not read {header}")
     return problems
 
 
@@ -589,6 +837,7 @@ def main(argv):
         "knative": check_knative,
         "compose": check_compose,
         "dockerignore": check_dockerignore,
+        "routing": check_routing_agreement,
     }
     if len(argv) < 2 or argv[0] not in commands:
         print(__doc__)

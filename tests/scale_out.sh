@@ -17,17 +17,33 @@
 # request of a session must be served by the backend its id names (checked
 # against each backend's /metrics), an event stream must deliver its first
 # event while still open; stateless protocol 2026-07-28 calls (no session id)
-# must be spread over both backends with no affinity, each answered; then one
-# backend gets kill -9: the other's sessions keep working, the dead one's get
-# 404 "session not found ... send initialize", 2026-07-28 calls go on. Ends with `scale-out: N passed, M failed`; at most 60 s;
-# loopback only; every process it started is stopped on exit.
+# must be spread over both backends round-robin, each answered; 2026-07-28
+# requests naming a workspace handle (Mcp-Param-Workspace) or a task id
+# (Mcp-Name of tasks/get, tasks/cancel) must be served by the replica the
+# handle names, and ones naming no replica balanced; end to end, when the
+# server has them (else "skip"), a workspace's objects and a task's result
+# through nginx on fresh connections; then one backend gets kill -9: the
+# other's sessions keep working, the dead one's get 404 "session not found
+# ... send initialize", its handles reach a live replica (no 502),
+# 2026-07-28 calls go on. Ends with `scale-out: N passed, M failed, K
+# skipped`; at most 60 s; loopback only; every process it started is
+# stopped on exit.
+#
+# With SCALE_OUT_BENCH=FILE (`make bench-routing`) it benches instead of
+# testing: in each phase, SCALE_OUT_BENCH_CALLS (300) quick 2026-07-28 calls
+# straight to a backend, through nginx without a handle, and through nginx
+# with a workspace handle naming that backend; p50/p99 go to FILE as a
+# markdown table.
 set -uo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.." || exit 2
 repo="$(pwd)"
 rmcp="${RMCP_BIN:-$repo/target/debug/rmcp}"
 driver="$repo/tests/scale_out.py"
+bench_out="${SCALE_OUT_BENCH:-}"
 budget_s=60
+if [ -n "$bench_out" ]; then budget_s=90; fi
+bench_load="$(cut -d' ' -f1-3 /proc/loadavg)"
 
 log() { echo "scale-out: $*"; }
 
@@ -97,6 +113,7 @@ watchdog=$!
 
 passed=0
 failed=0
+skipped=0
 result() {
   if [ "$1" = ok ]; then passed=$((passed + 1)); printf 'ok    %s\n' "$2"
   else failed=$((failed + 1)); printf 'FAIL  %s\n' "$2"; fi
@@ -155,11 +172,28 @@ drive() {
   grep -v '^RESULT ' "$tmp/drive-$label.log"
   counts="$(sed -n 's/^RESULT //p' "$tmp/drive-$label.log")"
   if [ -n "$counts" ]; then
-    passed=$((passed + ${counts% *}))
-    failed=$((failed + ${counts#* }))
+    read -r counted_passed counted_failed counted_skipped <<<"$counts"
+    passed=$((passed + counted_passed))
+    failed=$((failed + counted_failed))
+    skipped=$((skipped + ${counted_skipped:-0}))
   else
     result FAIL "$label: the driver stopped (exit $rc)"
   fi
+}
+
+# run_bench LABEL ARGS...: tests/scale_out.py bench; its table rows kept for
+# the report.
+run_bench() {
+  local label="$1" rc
+  shift
+  start "bench-$label" python3 "$driver" bench --label "$label" --calls "${SCALE_OUT_BENCH_CALLS:-300}" "$@"
+  wait "$last_pid"
+  rc=$?
+  cat "$tmp/bench-$label.log"
+  grep '^|' "$tmp/bench-$label.log" >>"$tmp/bench-rows"
+  sed -n 's/^NOTE /- /p' "$tmp/bench-$label.log" >>"$tmp/bench-notes"
+  if [ $rc -eq 0 ]; then result ok "$label: routing bench, every call answered"
+  else result FAIL "$label: routing bench (exit $rc)"; fi
 }
 
 show_logs() {
@@ -197,6 +231,9 @@ sed -E \
   -e "s#^user[[:space:]]+[^;]+;#$nginx_user#" \
   -e "s#^http \{#http {\n    client_body_temp_path $tmp/compose-temp/body;\n    proxy_temp_path $tmp/compose-temp/proxy;#" \
   deploy/compose/nginx.conf >"$tmp/compose-nginx.conf"
+# The bench sends far more than the edge's 20 requests/s per client; it
+# measures routing, not the rate limit.
+if [ -n "$bench_out" ]; then sed -i -E '/^[[:space:]]*limit_req zone=/d' "$tmp/compose-nginx.conf"; fi
 # Only host-specific lines may differ from the shipped file.
 changed="$(diff deploy/compose/nginx.conf "$tmp/compose-nginx.conf" | grep '^>' |
   grep -v -E '^> +(ssl_certificate|ssl_certificate_key|server 127\.0\.0\.1:|listen 127\.0\.0\.1:|access_log|error_log|client_body_temp_path|proxy_temp_path)|^> (pid|user|http \{)')"
@@ -211,10 +248,14 @@ else
 fi
 if run_nginx compose-nginx "$tmp/compose-nginx.conf" && wait_http "https://127.0.0.1:$port_https/health"; then
   result ok "compose: nginx $(nginx -v 2>&1 | sed 's#.*/##') up with TLS on 127.0.0.1:$port_https"
-  drive compose --edge "https://127.0.0.1:$port_https" \
-    --backend "rmcp-1=http://127.0.0.1:$port_1,$pid_1" --backend "rmcp-2=http://127.0.0.1:$port_2,$pid_2" \
-    --kill rmcp-2 --sessions 6 \
-    --foreign-id "rmcp-9.0123456789abcdef0123456789abcdef" --foreign-id "0123456789abcdef0123456789abcdef"
+  if [ -n "$bench_out" ]; then
+    run_bench compose --edge "https://127.0.0.1:$port_https" --backend "rmcp-1=http://127.0.0.1:$port_1"
+  else
+    drive compose --edge "https://127.0.0.1:$port_https" \
+      --backend "rmcp-1=http://127.0.0.1:$port_1,$pid_1" --backend "rmcp-2=http://127.0.0.1:$port_2,$pid_2" \
+      --kill rmcp-2 --sessions 6 \
+      --foreign-id "rmcp-9.0123456789abcdef0123456789abcdef" --foreign-id "0123456789abcdef0123456789abcdef"
+  fi
 else
   result FAIL "compose: nginx did not start"
   show_logs "$tmp/compose-nginx-t.log" "$tmp/compose-nginx-error.log" "$tmp/compose-nginx.log"
@@ -259,12 +300,16 @@ else
 fi
 if run_nginx router-nginx "$tmp/router-nginx.conf" && wait_http "http://127.0.0.1:$port_router/health"; then
   result ok "router: nginx up on 127.0.0.1:$port_router, pods resolved at request time (stand-in DNS)"
-  drive router --edge "http://127.0.0.1:$port_router" \
-    --backend "rmcp-server-0=http://127.0.0.2:$port_pod,$pid_pod_0" \
-    --backend "rmcp-server-1=http://127.0.0.3:$port_pod,$pid_pod_1" \
-    --kill rmcp-server-1 --sessions 6 \
-    --foreign-id "rmcp-server-7.0123456789abcdef0123456789abcdef" \
-    --foreign-id "evil.example.com.0123456789abcdef0123456789abcdef"
+  if [ -n "$bench_out" ]; then
+    run_bench router --edge "http://127.0.0.1:$port_router" --backend "rmcp-server-0=http://127.0.0.2:$port_pod"
+  else
+    drive router --edge "http://127.0.0.1:$port_router" \
+      --backend "rmcp-server-0=http://127.0.0.2:$port_pod,$pid_pod_0" \
+      --backend "rmcp-server-1=http://127.0.0.3:$port_pod,$pid_pod_1" \
+      --kill rmcp-server-1 --sessions 6 \
+      --foreign-id "rmcp-server-7.0123456789abcdef0123456789abcdef" \
+      --foreign-id "evil.example.com.0123456789abcdef0123456789abcdef"
+  fi
 else
   result FAIL "router: nginx did not start"
   show_logs "$tmp/router-nginx-t.log" "$tmp/router-nginx-error.log" "$tmp/router-nginx.log"
@@ -273,5 +318,34 @@ if [ "$failed" -gt "$failed_before" ]; then
   show_logs "$tmp/router-access.log" "$tmp/router-nginx-error.log" "$tmp/router-nginx.log" "$tmp/dns.log"
 fi
 
-echo "scale-out: $passed passed, $failed failed"
+if [ -n "$bench_out" ] && [ -s "$tmp/bench-rows" ]; then
+  {
+    echo "## Routing by handle through nginx: what it costs"
+    echo
+    echo "One run of \`make bench-routing\` ($(date -u +%Y-%m-%d), $(nproc) CPUs, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1);" \
+      "load average $bench_load at the start; a build machine shared with other builds, so the absolute numbers are loose)," \
+      "loopback: \`$(basename "$(dirname "$rmcp")")/rmcp serve-http\` processes behind Debian's $(nginx -v 2>&1 | sed 's#.*: ##')" \
+      "running the shipped configs as \`make scale-out\` does (compose: TLS to nginx, keep-alive to the replicas," \
+      "its per-client \`limit_req\` taken out for the bench;" \
+      "router: plain HTTP, a connection per request to the pod, resolved through a stand-in DNS)."
+    echo
+    echo "${SCALE_OUT_BENCH_CALLS:-300} calls per path (after 20 warm-up calls): a stateless 2026-07-28 \`tools/call summary_stats\`" \
+      "(8 numbers), one kept-alive client connection per path, the three paths interleaved call by call." \
+      "Latency client-side, request written → whole response read, in ms."
+    echo
+    echo "| config | path | calls | p50 | p99 | mean |"
+    echo "|---|---|---:|---:|---:|---:|"
+    cat "$tmp/bench-rows"
+    echo
+    cat "$tmp/bench-notes"
+    echo
+    echo "What the pinned path adds is nginx's hop (the compose config also ends TLS) and, in the router, a" \
+      "name lookup (cached \`valid=10s\`) and a new connection to the pod per request; the \`map\` lookups" \
+      "themselves are a few string and regular-expression matches. Against an R call of milliseconds to minutes it is noise; run it on an" \
+      "idle machine (and with the release binary, as \`make bench-routing\` does) for numbers to quote."
+  } >"$bench_out"
+  log "wrote $bench_out"
+fi
+
+echo "scale-out: $passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]
