@@ -205,8 +205,8 @@ async fn measure(engine: RHandle) -> String {
         while pool.idle_count() < 2 {
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
-        let state = free.sessions().state(&session.id);
-        if let Some(worker) = state.worker() {
+        let state = free.sessions().session_workspace(&session.id);
+        if let Some(worker) = state.and_then(|state| state.worker()) {
             worker.kill();
         }
         let started = Instant::now();
