@@ -240,6 +240,12 @@ impl Sessions {
         session_id: &str,
         principal: Option<&str>,
     ) -> Result<Arc<SessionState>, WorkspaceError> {
+        if let Some(state) = lock(&self.own).get(session_id) {
+            return Ok(Arc::clone(state));
+        }
+        self.make_space();
+        // Locks in the order `own`, then `map`; holding `own` throughout,
+        // the session cannot end between the two inserts.
         let mut own = lock(&self.own);
         if let Some(state) = own.get(session_id) {
             return Ok(Arc::clone(state));
@@ -248,8 +254,6 @@ impl Sessions {
             .map_err(|error| WorkspaceError::NoHandle(error.to_string()))?;
         let state = Arc::new(SessionState::new(session_id, handle, principal));
         own.insert(session_id.to_string(), Arc::clone(&state));
-        drop(own);
-        self.make_space();
         lock(&self.map).insert(state.handle.to_string(), Arc::clone(&state));
         Ok(state)
     }
@@ -348,6 +352,9 @@ impl Sessions {
 
     /// Ends the longest-idle detached workspaces while there are too many.
     fn make_space(&self) {
+        if lock(&self.map).len() < MAX_DETACHED {
+            return;
+        }
         let mut detached: Vec<_> = lock(&self.map)
             .values()
             .filter(|state| !state.bound.load(Ordering::Acquire))
