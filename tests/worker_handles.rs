@@ -353,3 +353,66 @@ async fn guessed_handles_start_nothing() {
     assert_eq!(harness.free.sessions().workspaces(), workspaces);
     assert_eq!(harness.free.sessions().live_workers(), live);
 }
+
+/// An approval belongs to the workspace it was made in: on 2026-07-28 the
+/// handle an approval returns carries it to later calls, and a new
+/// workspace starts without it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn approvals_belong_to_the_workspace() {
+    let harness = workers::start(workers::test_config("handles-approvals")).await;
+    let url = &harness.server.url;
+    let approve = |workspace: Option<&str>, operation: &str| {
+        let mut arguments =
+            json!({"operation_type": "file_operations", "specific_operation": operation});
+        if let Some(workspace) = workspace {
+            arguments["workspace"] = json!(workspace);
+        }
+        modern_call(url, "approve_operation", arguments, None)
+    };
+    let first = approve(None, "write.csv").await;
+    let first = &first.response()["result"];
+    let handle = handle_of(first);
+    let second = approve(Some(&handle), "saveRDS").await;
+    let second = &second.response()["result"];
+    assert_eq!(handle_of(second), handle);
+    assert_eq!(
+        second["structuredContent"]["approved_operations"]["file_operations"],
+        json!(["saveRDS", "write.csv"]),
+        "{second}"
+    );
+    let elsewhere = approve(None, "saveRDS").await;
+    let elsewhere = &elsewhere.response()["result"];
+    assert_ne!(handle_of(elsewhere), handle);
+    assert_eq!(
+        elsewhere["structuredContent"]["approved_operations"]["file_operations"],
+        json!(["saveRDS"]),
+        "{elsewhere}"
+    );
+}
+
+/// Two requests naming one workspace at once run one after the other (as
+/// one session's calls do), never side by side in its R.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_workspace_runs_one_call_at_a_time() {
+    let harness = workers::start(workers::test_config("handles-turns")).await;
+    let url = &harness.server.url;
+    let handle = handle_of(&modern_r(url, "n <- 0; result <- n", None, None).await);
+    let code = "start <- as.numeric(Sys.time()); n <- n + 1; Sys.sleep(0.4); \
+                result <- c(start, as.numeric(Sys.time()))";
+    let (one, two) = tokio::join!(
+        modern_r(url, code, Some(&handle), None),
+        modern_r(url, code, Some(&handle), None)
+    );
+    let spans: Vec<Vec<f64>> = [value(&one), value(&two)]
+        .iter()
+        .map(|span| serde_json::from_value(span.clone()).expect("two times"))
+        .collect();
+    let (first, second) = if spans[0][0] <= spans[1][0] {
+        (&spans[0], &spans[1])
+    } else {
+        (&spans[1], &spans[0])
+    };
+    assert!(second[0] >= first[1], "the calls overlapped: {spans:?}");
+    let count = modern_r(url, "result <- n", Some(&handle), None).await;
+    assert_eq!(value(&count), json!(2));
+}
