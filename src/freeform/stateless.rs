@@ -13,13 +13,13 @@
 pub(crate) fn note(name: &str) -> Option<&'static str> {
     Some(match name {
         "execute_r_analysis" => {
-            "Note: this request (protocol 2026-07-28) has no session; its R workspace is kept under the handle named above (structuredContent.workspace). Pass it as `workspace` in later calls to use these objects; a call without it starts a new, empty workspace. An unused workspace expires after a while."
+            "Note: this request (protocol 2026-07-28) has no session; an R workspace is kept under the handle an answer names (\"Workspace: …\", structuredContent.workspace). Pass it as `workspace` in later calls to use its objects; a call without it starts a new, empty workspace. An unused workspace expires after a while."
         }
         "list_r_objects" | "inspect_r_object" | "get_r_session_info" | "list_r_packages" => {
             "Note: on protocol 2026-07-28 (no session) this looks at the R workspace named by `workspace`; without it a new, empty workspace is used. Pass the handle execute_r_analysis returned to see its objects."
         }
         "approve_r_package" | "approve_operation" => {
-            "Note: on protocol 2026-07-28 (no session) an approval belongs to the R workspace named above; pass that handle as `workspace` to execute_r_analysis to use it. Without `workspace` the approval went to a new workspace."
+            "Note: on protocol 2026-07-28 (no session) an approval belongs to the R workspace this answer names; pass that handle as `workspace` to execute_r_analysis to use it. Without `workspace` the approval goes to a new workspace."
         }
         "setup_r_bidirectional" | "create_r_callback_session" | "handle_r_callback"
         | "list_callback_sessions" => {
