@@ -38,14 +38,14 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
         .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-/// What a session approved through approve_r_package and approve_operation.
+/// What a workspace approved through approve_r_package and approve_operation.
 #[derive(Debug, Default, Clone)]
 pub struct Approvals {
     /// Packages loadable besides the allowlist.
     pub packages: BTreeSet<String>,
     /// Approved operations by category (`file_operations` → `write.csv`).
     pub operations: BTreeMap<String, BTreeSet<String>>,
-    /// Directories this session's R may write.
+    /// Directories this workspace's R may write.
     pub write_dirs: Vec<PathBuf>,
 }
 
@@ -104,7 +104,7 @@ pub struct SessionState {
     /// Set when the workspace ended: a call that found it just before
     /// starts no worker for it.
     gone: AtomicBool,
-    /// Held for the length of one call: a session's calls run in turn.
+    /// Held for the length of one call: a workspace's calls run in turn.
     turn: tokio::sync::Mutex<()>,
     worker: Mutex<Option<Arc<Worker>>>,
     /// Why the workspace was reset, told at the next call.
@@ -131,17 +131,17 @@ impl SessionState {
         }
     }
 
-    /// Reads or changes the session's approvals.
+    /// Reads or changes the workspace's approvals.
     pub fn approvals_mut<T>(&self, change: impl FnOnce(&mut Approvals) -> T) -> T {
         change(&mut lock(&self.approvals))
     }
 
-    /// Reads or changes the session's callback sessions.
+    /// Reads or changes the workspace's callback sessions.
     pub fn callbacks_mut<T>(&self, change: impl FnOnce(&mut Callbacks) -> T) -> T {
         change(&mut lock(&self.callbacks))
     }
 
-    /// The live worker, if the session has one.
+    /// The live worker, if the workspace has one.
     pub fn worker(&self) -> Option<Arc<Worker>> {
         lock(&self.worker)
             .clone()
@@ -377,9 +377,9 @@ impl Sessions {
         }
     }
 
-    /// Runs `op` on the session's worker, taking one from the pool when it
-    /// has none. A worker that dies, or stays busy past its grace period,
-    /// is dropped and the session told its workspace was reset.
+    /// Runs `op` on the workspace's worker, taking one from the pool when
+    /// it has none. A worker that dies, or stays busy past its grace
+    /// period, is dropped and the call told the workspace was reset.
     pub async fn run(
         &self,
         state: &Arc<SessionState>,
@@ -424,7 +424,7 @@ impl Sessions {
         if let Some(why) = stuck {
             // This call's answer says the workspace was reset; later calls
             // need no note.
-            log::info!("replacing session R worker {}: {why}", worker.pid);
+            log::info!("replacing a workspace's R worker {}: {why}", worker.pid);
             if let Some(worker) = lock(&state.worker).take() {
                 worker.kill();
             }
@@ -436,7 +436,7 @@ impl Sessions {
         }
     }
 
-    /// Moves the session to a worker that may also write `write_dirs`,
+    /// Moves the workspace to a worker that may also write `write_dirs`,
     /// carrying its workspace over (saved to a file, loaded by the new one).
     pub async fn regrant(
         &self,
@@ -480,8 +480,8 @@ impl Sessions {
         Ok(count)
     }
 
-    /// The session's live worker, or a new one (making room if every slot is
-    /// taken). Called with the session's turn held.
+    /// The workspace's live worker, or a new one (making room if every slot
+    /// is taken). Called with the workspace's turn held.
     async fn worker_for(&self, state: &Arc<SessionState>) -> Result<Arc<Worker>, WorkerError> {
         if let Some(worker) = state.worker() {
             return Ok(worker);
@@ -501,8 +501,8 @@ impl Sessions {
         Ok(worker)
     }
 
-    /// Frees the longest-idle other session's worker when every slot is
-    /// taken; busy sessions are never interrupted.
+    /// Frees the longest-idle other workspace's worker when every slot is
+    /// taken; busy workspaces are never interrupted.
     fn make_room(&self, state: &Arc<SessionState>) -> Result<(), WorkerError> {
         let limit = self.pool.config().max_workers;
         if self.live_workers() < limit {
