@@ -14,7 +14,8 @@ use serde_json::{json, Map, Value};
 
 use futures::future::BoxFuture;
 
-use super::session::{CallbackSession, SessionState};
+use super::approvals::CallbackSession;
+use super::session::SessionState;
 use super::shared::{error, success, text_arg, Handler, Shared};
 use crate::tools::CallContext;
 use crate::worker::process::CallbackHandler;

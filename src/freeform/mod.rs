@@ -9,6 +9,8 @@
 //! - `session`: which worker serves which R workspace, which workspace is
 //!   each MCP session's own, and what a workspace approved (packages,
 //!   directories, callback sessions).
+//! - `approvals`: the records of what a workspace approved (packages,
+//!   operations, folders) and its callback sessions.
 //! - `workspaces`: why a `workspace` handle is refused (unknown, another
 //!   credential's, expired), worded for the model.
 //! - `shared`: the state every handler shares and the [`Handler`] signature.
@@ -24,6 +26,7 @@
 //!
 //! [`Handler`]: shared::Handler
 
+mod approvals;
 mod callbacks;
 mod execute;
 mod flexible;
