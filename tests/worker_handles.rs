@@ -170,9 +170,9 @@ async fn an_unknown_handle_is_refused_with_the_fix() {
     let before = harness.free.sessions().workspaces();
     let guessed = guessed_handle();
     let refused = modern_r(url, "result <- 1", Some(&guessed), None).await;
-    assert_refused(&refused, "no R workspace");
+    assert_refused(&refused, "not found");
     let listed = modern_call(url, "list_r_objects", json!({"workspace": guessed}), None).await;
-    assert_refused(&listed.response()["result"], "no R workspace");
+    assert_refused(&listed.response()["result"], "not found");
     let client = workers::client(&harness).await;
     let legacy = workers::call(
         &client,
@@ -180,7 +180,7 @@ async fn an_unknown_handle_is_refused_with_the_fix() {
         json!({"r_code": "result <- 1", "description": "t", "workspace": "not-a-handle"}),
     )
     .await;
-    assert_refused(&legacy, "no R workspace");
+    assert_refused(&legacy, "not found");
     assert_eq!(harness.free.sessions().workspaces(), before);
 }
 
@@ -196,7 +196,7 @@ async fn a_handle_answers_only_its_credential() {
     let handle = handle_of(&made);
 
     let stolen = modern_r(url, "result <- secret", Some(&handle), Some(OTHER)).await;
-    assert_refused(&stolen, "no R workspace");
+    assert_refused(&stolen, "not found");
     assert!(!stolen.to_string().contains("\"result\":7"), "{stolen}");
     let mut intruder = Client::new(url);
     intruder.token = Some(OTHER.into());
@@ -207,7 +207,7 @@ async fn a_handle_answers_only_its_credential() {
         json!({"object_name": "secret", "workspace": handle.clone()}),
     )
     .await;
-    assert_refused(&in_session, "no R workspace");
+    assert_refused(&in_session, "not found");
 
     let owned = modern_r(url, "result <- secret", Some(&handle), Some(OWNER)).await;
     assert_eq!(value(&owned), json!(7));
@@ -333,14 +333,14 @@ async fn guessed_handles_start_nothing() {
             async move {
                 let guessed = guessed_handle();
                 let result = modern_r(&url, "result <- 1", Some(&guessed), Some(OWNER)).await;
-                assert_refused(&result, "no R workspace");
+                assert_refused(&result, "not found");
             }
         });
         futures::future::join_all(batch).await;
     }
     for _ in 0..5 {
         let replayed = modern_r(&url, "result <- 1", Some(&handle), Some(OTHER)).await;
-        assert_refused(&replayed, "no R workspace");
+        assert_refused(&replayed, "not found");
     }
 
     let health: Value = reqwest::get(format!("{}/health", harness.server.base))

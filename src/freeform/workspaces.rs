@@ -18,7 +18,7 @@ const REMEMBERED: usize = 10_000;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum WorkspaceError {
     /// No workspace has this handle, or its credential is not the caller's.
-    #[error("workspace: no R workspace '{handle}' here (the handle is unknown, or was made with another credential); call again without `workspace` to start a new workspace, then pass the handle it returns")]
+    #[error("workspace: R workspace '{handle}' not found (the handle is unknown here, or was made with another credential); call again without `workspace` to start a new workspace, then pass the handle it returns")]
     Unknown { handle: String },
     /// The workspace ended: idle past the TTL, or its session ended.
     #[error("workspace: R workspace '{handle}' has expired (it was idle for more than {idle_seconds} seconds, or the session that made it ended), and its objects and approvals are gone; call again without `workspace` to start a new workspace")]

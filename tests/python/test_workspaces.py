@@ -100,7 +100,7 @@ def test_a_wrong_handle_is_refused_with_the_fix(catalog_http):
             refused = await execute(client, "result <- 1", wrong)
             assert refused.is_error, text_of(refused)
             message = text_of(refused)
-            assert "no R workspace" in message, message
+            assert "not found" in message, message
             assert "without `workspace`" in message, message
             return wrong
 
