@@ -350,6 +350,8 @@ async fn guessed_handles_start_nothing() {
         .await
         .expect("json");
     assert_eq!(pool.health()["started_total"], started, "{health}");
+    assert_eq!(health["sandbox"]["workers"]["started_total"], started);
+    assert_eq!(health["sandbox"]["workspaces"], json!(workspaces));
     assert_eq!(harness.free.sessions().workspaces(), workspaces);
     assert_eq!(harness.free.sessions().live_workers(), live);
 }
