@@ -7,7 +7,10 @@
 //! the worker (no HTTP),
 //! and the cost of replacing a worker: spawn to ready (sandbox applied, R
 //! started and warmed up), and the first call of a session whose worker
-//! died (served by a warm one from the pool).
+//! died (served by a warm one from the pool). Clients of protocol
+//! 2026-07-28 (no session) are measured too: with a workspace handle (the
+//! workspace's warm worker, like a session) and without one (a new
+//! workspace, so a worker from the warm pool, on every call).
 //!
 //! Prints a markdown table and writes it to `benches/results/free_form_r.md`.
 //! Target: p50 ≤ 2 ms through HTTP with a warm worker.
@@ -35,6 +38,8 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 const CALLS: usize = 1000;
 const WARMUP: usize = 50;
 const SPAWNS: usize = 8;
+/// Calls without a handle: each takes a worker from the pool.
+const FRESH: usize = 20;
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;
@@ -90,6 +95,51 @@ impl Session {
             .header("accept", "application/json")
             .header("mcp-session-id", &self.id)
             .header("mcp-protocol-version", "2025-11-25")
+            .body(body.to_string())
+            .send()
+            .await
+            .expect("call")
+            .json()
+            .await
+            .expect("json");
+        reply["result"].clone()
+    }
+}
+
+/// A client of protocol 2026-07-28: no session, `_meta` and the SEP-2243
+/// headers on each request.
+struct Modern {
+    http: reqwest::Client,
+    url: String,
+}
+
+impl Modern {
+    /// Runs `code` in `workspace` (a new one without); the result.
+    async fn run(&self, code: &str, workspace: Option<&str>) -> Value {
+        let mut arguments = json!({"r_code": code, "description": "bench", "timeout_seconds": 5});
+        if let Some(workspace) = workspace {
+            arguments["workspace"] = json!(workspace);
+        }
+        let body = json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {
+        "name": "execute_r_analysis",
+        "arguments": arguments,
+        "_meta": {
+            "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+            "io.modelcontextprotocol/clientCapabilities": {},
+            "io.modelcontextprotocol/clientInfo": {"name": "bench", "version": "1"},
+        }}});
+        let mut request = self
+            .http
+            .post(&self.url)
+            .header("content-type", "application/json")
+            .header("accept", "application/json")
+            .header("mcp-protocol-version", "2026-07-28")
+            .header("mcp-method", "tools/call")
+            .header("mcp-name", "execute_r_analysis");
+        if let Some(workspace) = workspace {
+            request = request.header("mcp-param-workspace", workspace);
+        }
+        let reply: Value = request
             .body(body.to_string())
             .send()
             .await
@@ -171,6 +221,44 @@ async fn measure(engine: RHandle) -> String {
     }
     http_times.sort();
 
+    // Protocol 2026-07-28 with a workspace handle: the workspace's warm
+    // worker on every call.
+    let modern = Modern {
+        http: reqwest::Client::new(),
+        url: url.clone(),
+    };
+    let first = modern.run("result <- 1 + 1", None).await;
+    let handle = first["structuredContent"]["workspace"]
+        .as_str()
+        .expect("a workspace handle")
+        .to_string();
+    for _ in 0..WARMUP {
+        modern.run("result <- 1 + 1", Some(&handle)).await;
+    }
+    let mut with_handle = Vec::with_capacity(CALLS);
+    for _ in 0..CALLS {
+        let started = Instant::now();
+        let result = modern.run("result <- 1 + 1", Some(&handle)).await;
+        with_handle.push(started.elapsed());
+        assert_eq!(result["structuredContent"]["result"], json!(2), "{result}");
+    }
+    with_handle.sort();
+
+    // Protocol 2026-07-28 without a handle: a new workspace each call,
+    // served by a warm worker from the pool (waited for, as a client that
+    // calls now and then would find it).
+    let mut without_handle = Vec::with_capacity(FRESH);
+    for _ in 0..FRESH {
+        while pool.idle_count() < 2 {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        let started = Instant::now();
+        let result = modern.run("result <- 1 + 1", None).await;
+        without_handle.push(started.elapsed());
+        assert_eq!(result["structuredContent"]["result"], json!(2), "{result}");
+    }
+    without_handle.sort();
+
     // Straight to a worker.
     let worker = pool.take().await.expect("worker");
     let cancel = CancellationToken::new();
@@ -205,8 +293,8 @@ async fn measure(engine: RHandle) -> String {
         while pool.idle_count() < 2 {
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
-        let state = free.sessions().state(&session.id);
-        if let Some(worker) = state.worker() {
+        let state = free.sessions().session_workspace(&session.id);
+        if let Some(worker) = state.and_then(|state| state.worker()) {
             worker.kill();
         }
         let started = Instant::now();
@@ -224,8 +312,8 @@ async fn measure(engine: RHandle) -> String {
     let _ = writeln!(
         table,
         "## Free-form R (execute_r_analysis), sandboxed worker\n\n\
-         Sandbox: landlock {} (ABI {}), seccomp {}, rlimits {}. {CALLS} calls after {WARMUP} warm-up calls; \
-         `result <- 1 + 1`.\n",
+         Sandbox: landlock {} (ABI {}), seccomp {}, rlimits {}. {CALLS} calls after {WARMUP} warm-up calls \
+         ({FRESH} without a handle); `result <- 1 + 1`.\n",
         report.landlock, report.landlock_abi, report.seccomp, report.rlimits
     );
     let _ = writeln!(
@@ -233,7 +321,18 @@ async fn measure(engine: RHandle) -> String {
         "| measurement | p50 | p90 | p99 |\n|---|---|---|---|"
     );
     for (name, times) in [
-        ("execute_r_analysis through HTTP (warm worker)", &http_times),
+        (
+            "execute_r_analysis through HTTP, 2025-11-25 session (warm worker)",
+            &http_times,
+        ),
+        (
+            "the same, 2026-07-28 with a `workspace` handle (warm worker)",
+            &with_handle,
+        ),
+        (
+            "the same, 2026-07-28 without a handle (new workspace, warm pool)",
+            &without_handle,
+        ),
         ("the same request straight to the worker", &direct),
         (
             "worker start: spawn → sandboxed, R warmed up, ready",

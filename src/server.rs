@@ -220,8 +220,14 @@ fn free_form_r(
         workers.grantable_roots = settings.vfs.read_roots.clone();
     }
     let pool = Pool::start(workers);
-    FreeFormR::new(pool, catalog.clone(), Some(catalog.results()), Some(vfs))
-        .map_err(ServerError::FreeForm)
+    FreeFormR::new(
+        pool,
+        catalog.clone(),
+        Some(catalog.results()),
+        Some(vfs),
+        settings.node_id.clone(),
+    )
+    .map_err(ServerError::FreeForm)
 }
 
 /// The assembled server: the protocol server a transport serves, and the

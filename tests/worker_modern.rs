@@ -1,7 +1,7 @@
 //! Free-form R for clients of protocol 2026-07-28 (the stateless revision):
-//! each request runs in a fresh sandboxed R worker whose workspace ends with
-//! the request, like the reference's stateless server, and the answers say
-//! so plainly.
+//! a request without a `workspace` handle runs in a new, empty workspace,
+//! like the reference's stateless server, and the answers say so plainly and
+//! name the handle that reaches it again (`tests/worker_handles.rs`).
 
 mod support {
     pub mod client;
@@ -15,9 +15,9 @@ use serde_json::json;
 use support::modern::request;
 use support::workers::{self, text};
 
-/// An assistant on a 2026-07-28 client runs R, and in its next request finds
-/// that the object is gone, as the answers warned; the introspection tool
-/// says it sees only this request's workspace.
+/// An assistant on a 2026-07-28 client runs R, and in its next request
+/// without the handle finds that the object is not there, as the answers
+/// warned; the introspection tool says it looked at a new, empty workspace.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn free_form_r_is_per_request_and_says_so() {
     let harness = workers::start(workers::test_config("modern")).await;
@@ -35,7 +35,14 @@ async fn free_form_r_is_per_request_and_says_so() {
     let result = &first.response()["result"];
     assert_eq!(result["structuredContent"]["success"], true, "{result}");
     assert_eq!(result["structuredContent"]["result"], json!(42));
-    assert!(text(result).contains("do not persist"), "{result}");
+    assert!(
+        text(result).contains("a call without it starts a new, empty workspace"),
+        "{result}"
+    );
+    assert!(
+        result["structuredContent"]["workspace"].is_string(),
+        "{result}"
+    );
 
     let second = run("result <- exists('x')").await;
     let result = &second.response()["result"];
@@ -52,6 +59,6 @@ async fn free_form_r_is_per_request_and_says_so() {
     )
     .await;
     let result = &listed.response()["result"];
-    assert!(text(result).contains("fresh R workspace"), "{result}");
+    assert!(text(result).contains("new, empty workspace"), "{result}");
     assert!(!result.to_string().contains("\"x\""), "{result}");
 }

@@ -225,8 +225,8 @@ async fn run_corpus(name: &str, guard: bool) -> usize {
     let bystander_dir = harness
         .free
         .sessions()
-        .state(bystander.session.as_deref().expect("session"))
-        .worker()
+        .session_workspace(bystander.session.as_deref().expect("session"))
+        .and_then(|workspace| workspace.worker())
         .expect("bystander worker")
         .dir
         .clone();

@@ -246,8 +246,8 @@ async fn ending_the_session_frees_its_worker() {
     let worker = harness
         .free
         .sessions()
-        .state(&session)
-        .worker()
+        .session_workspace(&session)
+        .and_then(|workspace| workspace.worker())
         .expect("a worker");
     let (pid, dir) = (worker.pid, worker.dir.clone());
     drop(worker);
@@ -284,7 +284,44 @@ async fn idle_workers_are_freed() {
     assert!(text(&next).contains("idle"), "{next}");
 }
 
-/// The twelve tools are declared with the reference's input schemas.
+/// The tools that take a workspace handle: the reference's input schema
+/// plus exactly one optional property, `workspace`, a string mirrored into
+/// the `Mcp-Param-Workspace` header (SEP-2243). Clients of the reference
+/// never send it, so the schemas stay drop-in compatible.
+const TAKE_A_WORKSPACE: [&str; 7] = [
+    "execute_r_analysis",
+    "approve_r_package",
+    "approve_operation",
+    "list_r_objects",
+    "inspect_r_object",
+    "get_r_session_info",
+    "list_r_packages",
+];
+
+/// `schema` less the documented `workspace` property, which must be
+/// optional, a string, and declare its header.
+fn without_workspace(name: &str, mut schema: serde_json::Value) -> serde_json::Value {
+    if !TAKE_A_WORKSPACE.contains(&name) {
+        return schema;
+    }
+    let property = schema["properties"]
+        .as_object_mut()
+        .and_then(|properties| properties.remove("workspace"))
+        .unwrap_or_else(|| panic!("{name} declares no workspace"));
+    assert_eq!(property["type"], "string", "{name}");
+    assert_eq!(property["x-mcp-header"], "Workspace", "{name}");
+    assert!(property["description"].as_str().is_some(), "{name}");
+    assert_eq!(property.as_object().map(|p| p.len()), Some(3), "{name}");
+    let required = schema["required"].as_array().cloned().unwrap_or_default();
+    assert!(
+        !required.contains(&serde_json::json!("workspace")),
+        "{name}"
+    );
+    schema
+}
+
+/// The twelve tools are declared with the reference's input schemas (seven
+/// of them plus the optional `workspace` handle, and nothing else).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn schemas_match_the_reference() {
     use rmcp_server::tools::ToolProvider;
@@ -301,7 +338,10 @@ async fn schemas_match_the_reference() {
             .find(|t| t["name"] == tool.name.as_ref())
             .unwrap_or_else(|| panic!("{} is not a reference tool", tool.name));
         assert_eq!(
-            serde_json::Value::Object((*tool.input_schema).clone()),
+            without_workspace(
+                &tool.name,
+                serde_json::Value::Object((*tool.input_schema).clone())
+            ),
             expected["inputSchema"],
             "{}",
             tool.name

@@ -14,7 +14,8 @@ use serde_json::{json, Map, Value};
 
 use futures::future::BoxFuture;
 
-use super::session::{CallbackSession, SessionState};
+use super::approvals::CallbackSession;
+use super::session::SessionState;
 use super::shared::{error, success, text_arg, Handler, Shared};
 use crate::tools::CallContext;
 use crate::worker::process::CallbackHandler;
@@ -153,7 +154,10 @@ impl Shared {
         context: &CallContext,
     ) -> CallToolResult {
         const TOOL: &str = "setup_r_bidirectional";
-        let state = self.sessions.state(&context.session_id);
+        let state = match self.own_workspace(context) {
+            Ok(state) => state,
+            Err(message) => return error(TOOL, &message),
+        };
         let session = match text_arg(arguments, "session_id") {
             Some(id) => {
                 let found = state.callbacks_mut(|callbacks| {
@@ -222,7 +226,10 @@ impl Shared {
             .chars()
             .take(100)
             .collect();
-        let state = self.sessions.state(&context.session_id);
+        let state = match self.own_workspace(context) {
+            Ok(state) => state,
+            Err(message) => return error(TOOL, &message),
+        };
         match self.new_callback_session(
             &state,
             name,
@@ -254,7 +261,10 @@ impl Shared {
         let callback_id = text_arg(arguments, "callback_id").unwrap_or_default();
         let tool = text_arg(arguments, "tool_name").unwrap_or_default();
         let parameters = arguments.get("parameters").cloned().unwrap_or(json!({}));
-        let state = self.sessions.state(&context.session_id);
+        let state = match self.own_workspace(&context) {
+            Ok(state) => state,
+            Err(message) => return error(TOOL, &message),
+        };
         match self
             .runner
             .run(
@@ -277,7 +287,10 @@ impl Shared {
     }
 
     pub(super) fn list_callback_sessions(&self, context: &CallContext) -> CallToolResult {
-        let state = self.sessions.state(&context.session_id);
+        let state = match self.own_workspace(context) {
+            Ok(state) => state,
+            Err(message) => return error("list_callback_sessions", &message),
+        };
         let sessions: Vec<Value> = state.callbacks_mut(|callbacks| {
             callbacks
                 .sessions

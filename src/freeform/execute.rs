@@ -5,9 +5,13 @@
 //!
 //! Refusals by the guard and packages that need approval are normal results
 //! with `success: false`, as in the reference; timeouts, cancellations and a
-//! worker that died are `isError` results that say whether the session's
-//! workspace survived.
+//! worker that died are `isError` results that say whether the workspace
+//! survived. Every answer past the workspace lookup names the workspace's
+//! handle (`structuredContent.workspace` and the text); a `workspace` that
+//! names none the caller may use is an `isError` result saying to start a
+//! new one.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use futures::future::BoxFuture;
@@ -15,7 +19,8 @@ use rmcp::model::{CallToolResult, ContentBlock};
 use serde_json::{json, Map, Value};
 
 use super::flexible::{state_packages, valid_package_name};
-use super::shared::{error, flag, success, text_arg, Handler, Shared};
+use super::session::SessionState;
+use super::shared::{error, flag, success, text_arg, with_workspace, Handler, Shared};
 use crate::tools::result;
 use crate::tools::CallContext;
 use crate::worker::protocol::{FailureKind, Op, Outcome};
@@ -86,6 +91,22 @@ impl Shared {
         if let Err(message) = self.gate().await {
             return error(TOOL, &message);
         }
+        let state = match self.workspace(&arguments, &context) {
+            Ok(state) => state,
+            Err(message) => return error(TOOL, &message),
+        };
+        let result = self.execute_in(&state, arguments, context).await;
+        with_workspace(result, &state.handle)
+    }
+
+    /// execute_r_analysis in workspace `state`.
+    async fn execute_in(
+        &self,
+        state: &Arc<SessionState>,
+        arguments: Map<String, Value>,
+        context: CallContext,
+    ) -> CallToolResult {
+        const TOOL: &str = "execute_r_analysis";
         let code = text_arg(&arguments, "r_code")
             .unwrap_or_default()
             .to_string();
@@ -108,8 +129,7 @@ impl Shared {
                     .collect()
             })
             .unwrap_or_default();
-        let state = self.sessions.state(&context.session_id);
-        let approved = state_packages(&state);
+        let approved = state_packages(state);
         let base = json!({
             "r_code_executed": code,
             "packages_loaded": [],
@@ -163,11 +183,11 @@ impl Shared {
         if let Some(data) = arguments.get("data") {
             request["data"] = data.clone();
         }
-        let handler = self.callback_handler(&state, &context);
+        let handler = self.callback_handler(state, &context);
         let answer = self
             .sessions
             .run(
-                &state,
+                state,
                 Op::Eval,
                 request,
                 timeout,
@@ -177,7 +197,7 @@ impl Shared {
             .await;
         let reset = answer.note.map(|why| {
             format!(
-                "Note: this session's R workspace was reset ({why}); objects from earlier calls are gone.\n\n"
+                "Note: this R workspace was reset ({why}); objects from earlier calls are gone.\n\n"
             )
         });
         let note = match (capped, reset) {
@@ -221,11 +241,11 @@ impl Shared {
             }
             Err(WorkerError::Stuck) => error(
                 TOOL,
-                &format!("the R code exceeded its time limit of {} s and did not stop, so this session's R worker was replaced: the workspace was reset and objects from earlier calls are gone", timeout.as_secs()),
+                &format!("the R code exceeded its time limit of {} s and did not stop, so this workspace's R worker was replaced: the workspace was reset and objects from earlier calls are gone", timeout.as_secs()),
             ),
             Err(WorkerError::Died(why)) => error(
                 TOOL,
-                &format!("the R worker running this code stopped ({why}); this session's workspace was reset and objects from earlier calls are gone. Other sessions are unaffected; run the analysis again with less memory or time"),
+                &format!("the R worker running this code stopped ({why}); this workspace was reset and objects from earlier calls are gone. Other workspaces are unaffected; run the analysis again with less memory or time"),
             ),
             Err(WorkerError::Closed) if context.cancel.is_cancelled() => {
                 error(TOOL, "the R computation was cancelled")

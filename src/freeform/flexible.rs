@@ -16,7 +16,7 @@ use futures::future::BoxFuture;
 use rmcp::model::CallToolResult;
 use serde_json::{json, Map, Value};
 
-use super::shared::{error, flag, success, text_arg, Handler, Shared};
+use super::shared::{error, flag, success, text_arg, with_workspace, Handler, Shared};
 use crate::tools::CallContext;
 
 /// The allowlist and approval tools this module serves.
@@ -141,7 +141,10 @@ impl Shared {
             .trim()
             .to_string();
         let approve = text_arg(arguments, "action") == Some("approve");
-        let state = self.sessions.state(&context.session_id);
+        let state = match self.workspace(arguments, context) {
+            Ok(state) => state,
+            Err(message) => return error("approve_r_package", &message),
+        };
         let mut result = json!({
             "package": package,
             "action": if approve { "approved" } else { "denied" },
@@ -175,7 +178,7 @@ impl Shared {
         };
         result["message"] = json!(message);
         result["session_packages"] = json!(state_packages(&state));
-        success(message, result)
+        with_workspace(success(message, result), &state.handle)
     }
 
     pub(super) async fn approve_operation(
@@ -193,7 +196,10 @@ impl Shared {
         let scope = text_arg(arguments, "scope")
             .unwrap_or("session")
             .to_string();
-        let state = self.sessions.state(&context.session_id);
+        let state = match self.workspace(arguments, context) {
+            Ok(state) => state,
+            Err(message) => return error("approve_operation", &message),
+        };
         let mut granted_dir = None;
         let (ok, message, level) = match (kind.as_str(), approve) {
             ("package_installation", true) => (false, "package installation cannot be approved: the R sandbox never installs packages (it has no network and no compiler); ask the server's operator to install the package".to_string(), "blocked"),
@@ -271,7 +277,7 @@ impl Shared {
         if let Some(dir) = granted_dir {
             structured["directory"] = json!(dir);
         }
-        success(message, structured)
+        with_workspace(success(message, structured), &state.handle)
     }
 
     /// Grants `session` writes below `directory` (through the file sandbox,

@@ -1,18 +1,21 @@
 //! The introspection tools: list_r_objects, inspect_r_object,
 //! get_r_session_info and list_r_packages, all looking at the caller's own
 //! live workspace in its worker (the reference starts a fresh R per call, so
-//! its versions see nothing). `session_id` is accepted for compatibility and
-//! echoed, never used to pick a workspace: a session sees only its own.
+//! its versions see nothing). The workspace is the calling session's own or
+//! the one the `workspace` handle names (of the caller's credential only),
+//! and its handle comes back in every answer. `session_id` is accepted for
+//! compatibility and echoed, never used to pick a workspace.
 //!
-//! Listing or inspecting a session that has no worker yet answers at once
-//! (an empty workspace) without starting one.
+//! Listing or inspecting a workspace that has no worker yet answers at once
+//! (an empty workspace) without starting one. list_r_packages takes a
+//! handle too: what it may load depends on the workspace's approvals.
 
 use futures::future::BoxFuture;
 use rmcp::model::CallToolResult;
 use serde_json::{json, Map, Value};
 
 use super::flexible::state_packages;
-use super::shared::{error, success, Handler, Shared};
+use super::shared::{error, success, with_workspace, Handler, Shared};
 use crate::tools::CallContext;
 use crate::worker::protocol::{Op, Outcome};
 
@@ -48,7 +51,10 @@ impl Shared {
             .and_then(Value::as_str)
             .unwrap_or("current")
             .to_string();
-        let state = self.sessions.state(&context.session_id);
+        let state = match self.workspace(&arguments, &context) {
+            Ok(state) => state,
+            Err(message) => return error(tool, &message),
+        };
         let op = match tool {
             "list_r_objects" => Op::Describe,
             "inspect_r_object" => Op::Inspect,
@@ -62,12 +68,15 @@ impl Shared {
                 json!({
                     "exists": false,
                     "object_name": arguments.get("object_name"),
-                    "message": "this session has no R workspace yet; create objects with execute_r_analysis",
+                    "message": "this R workspace has no objects yet; create them with execute_r_analysis (pass the same `workspace`)",
                 })
             };
-            return finish(tool, value, &label, None);
+            return finish(tool, value, &label, None, &state.handle);
         }
         let mut args = Value::Object(arguments);
+        if let Value::Object(fields) = &mut args {
+            fields.remove("workspace");
+        }
         if op == Op::Packages {
             // The worker has the allowlist; it needs only what this session approved.
             args["approved_packages"] = json!(state_packages(&state));
@@ -79,24 +88,32 @@ impl Shared {
             .run(&state, op, args, timeout, &context.cancel, None)
             .await;
         match answer.outcome {
-            Ok(Outcome::Ok { value, .. }) => finish(tool, value, &label, answer.note),
-            Ok(Outcome::Failed { message, .. }) => success(
-                format!("**{tool}** failed: {message}"),
-                json!({"success": false, "error": message, "session_id": label}),
+            Ok(Outcome::Ok { value, .. }) => {
+                finish(tool, value, &label, answer.note, &state.handle)
+            }
+            Ok(Outcome::Failed { message, .. }) => with_workspace(
+                success(
+                    format!("**{tool}** failed: {message}"),
+                    json!({"success": false, "error": message, "session_id": label}),
+                ),
+                &state.handle,
             ),
-            Err(failure) => error(tool, &failure.to_string()),
+            Err(failure) => with_workspace(error(tool, &failure.to_string()), &state.handle),
         }
     }
 }
 
-/// Adds the common fields and a short text summary.
-fn finish(tool: &str, mut value: Value, label: &str, note: Option<String>) -> CallToolResult {
+/// Adds the common fields (the workspace's `handle` among them) and a short
+/// text summary.
+fn finish(
+    tool: &str,
+    mut value: Value,
+    label: &str,
+    note: Option<String>,
+    handle: &str,
+) -> CallToolResult {
     if let Value::Object(fields) = &mut value {
         fields.insert("session_id".into(), json!(label));
-        fields.insert(
-            "workspace".into(),
-            json!("this MCP session's live R workspace"),
-        );
         fields.insert("success".into(), json!(true));
         if let Some(note) = &note {
             fields.insert("workspace_reset".into(), json!(note));
@@ -116,7 +133,7 @@ fn finish(tool: &str, mut value: Value, label: &str, note: Option<String>) -> Ca
                 })
                 .unwrap_or_default();
             format!(
-                "{objects} objects in this session's R workspace: {}",
+                "{objects} objects in this R workspace: {}",
                 names.join(", ")
             )
         }
@@ -151,8 +168,8 @@ fn finish(tool: &str, mut value: Value, label: &str, note: Option<String>) -> Ca
         },
     };
     let text = match note {
-        Some(note) => format!("Note: this session's R workspace was reset ({note}).\n\n{summary}"),
+        Some(note) => format!("Note: this R workspace was reset ({note}).\n\n{summary}"),
         None => summary,
     };
-    success(text, value)
+    with_workspace(success(text, value), handle)
 }

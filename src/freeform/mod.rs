@@ -6,21 +6,27 @@
 //! `src/tools/{flexible_r, introspection, bidirectional}/`.
 //!
 //! Layout:
-//! - `session`: which worker serves which MCP session, and what the session
-//!   approved (packages, directories, callback sessions).
+//! - `session`: which worker serves which R workspace, which workspace is
+//!   each MCP session's own, and what a workspace approved (packages,
+//!   directories, callback sessions).
+//! - `approvals`: the records of what a workspace approved (packages,
+//!   operations, folders) and its callback sessions.
+//! - `workspaces`: why a `workspace` handle is refused (unknown, another
+//!   credential's, expired), worded for the model.
 //! - `shared`: the state every handler shares and the [`Handler`] signature.
 //! - `execute`, `flexible`, `inspect`, `callbacks`: the handlers, each
 //!   listing its tools in a `HANDLERS` table that this provider dispatches
 //!   from (no hand-written match on names, and no module imports this one).
 //!
-//! Everything that runs user-written R goes to the calling session's
-//! sandboxed worker (`crate::worker`); nothing here evaluates it in the
+//! Everything that runs user-written R goes to the sandboxed worker of the
+//! calling session's workspace, or of the one its `workspace` handle names (`crate::worker`); nothing here evaluates it in the
 //! server's R. Free-form R is refused with a clear error while the sandbox
 //! is incomplete, unless the server was started with `--allow-weak-sandbox`.
 //! It knows no MCP and no HTTP.
 //!
 //! [`Handler`]: shared::Handler
 
+mod approvals;
 mod callbacks;
 mod execute;
 mod flexible;
@@ -29,6 +35,7 @@ mod runner;
 pub mod session;
 mod shared;
 mod stateless;
+mod workspaces;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Weak};
@@ -98,13 +105,15 @@ fn handler_of(name: &str) -> Option<Handler> {
 impl FreeFormR {
     /// The provider over `pool`'s workers; callbacks from R reach the
     /// `catalog`'s tools; large results go to `results`, directory grants
-    /// through `vfs`. Starts the idle-worker sweeper (call inside a tokio
-    /// runtime).
+    /// through `vfs`; workspace handles start with `node_id` (the
+    /// replica's `RMCP_NODE_ID`). Starts the idle-worker sweeper (call
+    /// inside a tokio runtime).
     pub fn new(
         pool: Arc<Pool>,
         catalog: Arc<dyn ToolProvider>,
         results: Option<Arc<ResultStore>>,
         vfs: Option<Arc<Vfs>>,
+        node_id: Option<String>,
     ) -> Result<Arc<FreeFormR>, FreeFormError> {
         let tools = crate::tools::flexible_r::definitions()?;
         let handlers = tools
@@ -117,7 +126,7 @@ impl FreeFormR {
         let allowlist = Allowlist::load()?;
         let provider = Arc::new(FreeFormR {
             shared: Shared {
-                sessions: Sessions::new(pool),
+                sessions: Sessions::new(pool, node_id),
                 runner: Arc::new(CallbackRunner::new(catalog)),
                 allowlist,
                 results,
@@ -134,10 +143,21 @@ impl FreeFormR {
         &self.shared.sessions
     }
 
-    /// Frees what session `id` holds (its worker and workspace, approvals,
-    /// callback sessions); wire it to the session store's end hook.
+    /// Frees what session `id` holds (its own workspace with its worker,
+    /// approvals and callback sessions); wire it to the session store's end
+    /// hook.
     pub fn session_ended(&self, id: &str) {
         self.shared.sessions.end(id);
+        if let Some(vfs) = &self.shared.vfs {
+            vfs.forget_session(id);
+        }
+    }
+
+    /// A 2026-07-28 request's session `id` ended: its workspace is detached
+    /// and lives on under its handle (until idle past the TTL); the
+    /// session's file grants go.
+    pub fn request_ended(&self, id: &str) {
+        self.shared.sessions.detach(id);
         if let Some(vfs) = &self.shared.vfs {
             vfs.forget_session(id);
         }
@@ -175,6 +195,7 @@ impl FreeFormR {
             "errors": report.map(|report| report.errors).unwrap_or_default(),
             "workers": pool.health(),
             "sessions_with_workers": self.shared.sessions.live_workers(),
+            "workspaces": self.shared.sessions.workspaces(),
             "limits": {
                 "memory_mb": config.memory_mb,
                 "cpu_seconds": config.cpu_seconds,
@@ -218,6 +239,10 @@ impl ToolProvider for FreeFormR {
 
     fn end_session(&self, session_id: &str) {
         self.session_ended(session_id);
+    }
+
+    fn end_request(&self, session_id: &str) {
+        self.request_ended(session_id);
     }
 
     fn stateless_note(&self, name: &str) -> Option<&'static str> {

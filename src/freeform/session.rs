@@ -1,21 +1,33 @@
-//! Which worker serves which MCP session, and what each session approved.
+//! Which worker serves which R workspace, and what each workspace approved.
 //!
-//! A session gets a worker on its first free-form call and keeps it (its
-//! live workspace) until the session ends (DELETE /mcp, idle expiry,
-//! /admin/sessions), the worker sits idle past the TTL, or its slot is
-//! needed by another session; a worker is never handed to a second session.
-//! Calls of one session run one at a time. When a worker dies, times out
-//! past its grace period or is freed, the session's next call says the
-//! workspace was reset.
+//! A workspace is named by its handle (`crate::ids::routable`: the node id
+//! and 128 random bits), bound to the credential that created it, and
+//! reached by the handle or, for the MCP session that created it, without
+//! one. A session's own workspace (made by its first free-form call without
+//! a handle) ends with the session (DELETE /mcp, idle expiry,
+//! /admin/sessions). The per-request session of protocol 2026-07-28 is only
+//! detached at the request's end: its workspace lives on under its handle
+//! until it sits idle past the TTL, and then its handle says "expired".
+//!
+//! A workspace gets a worker on its first call and keeps it until the
+//! workspace ends, the worker sits idle past the TTL, or its slot is needed
+//! by another workspace; a worker is never handed to a second workspace.
+//! Calls of one workspace run one at a time. When a worker dies, times out
+//! past its grace period or is freed, the workspace's next call says it was
+//! reset. Finding a workspace never starts a worker, so guessed handles cost
+//! a map lookup (`workspaces` keeps the refusals and the expired handles).
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::HashMap;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 use tokio_util::sync::CancellationToken;
 
+use super::approvals::{Approvals, Callbacks};
+use super::workspaces::{Expired, WorkspaceError};
 use crate::worker::pool::Pool;
 use crate::worker::process::{CallbackHandler, Worker};
 use crate::worker::protocol::{Op, Outcome};
@@ -27,60 +39,23 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
         .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-/// What a session approved through approve_r_package and approve_operation.
-#[derive(Debug, Default, Clone)]
-pub struct Approvals {
-    /// Packages loadable besides the allowlist.
-    pub packages: BTreeSet<String>,
-    /// Approved operations by category (`file_operations` → `write.csv`).
-    pub operations: BTreeMap<String, BTreeSet<String>>,
-    /// Directories this session's R may write.
-    pub write_dirs: Vec<PathBuf>,
-}
-
-/// A callback session: which catalog tools R code may call, until when.
-#[derive(Debug, Clone)]
-pub struct CallbackSession {
-    pub id: String,
-    pub name: String,
-    pub allowed_tools: Vec<String>,
-    pub created: Instant,
-    /// How long it accepts callbacks after creation.
-    pub lifetime: Duration,
-    pub calls: u64,
-}
-
-impl CallbackSession {
-    /// Time left before it expires (zero once expired).
-    pub fn remaining(&self) -> Duration {
-        self.lifetime.saturating_sub(self.created.elapsed())
-    }
-
-    pub fn describe(&self, active: bool) -> Value {
-        json!({
-            "callback_session_id": self.id,
-            "session_name": self.name,
-            "allowed_tools": self.allowed_tools,
-            "timeout_minutes": self.lifetime.as_secs_f64() / 60.0,
-            "seconds_remaining": self.remaining().as_secs(),
-            "expired": self.remaining().is_zero(),
-            "callbacks_made": self.calls,
-            "active": active,
-        })
-    }
-}
-
-/// A session's callback sessions; R code's `rmcp_call()` uses the active one.
-#[derive(Debug, Default)]
-pub struct Callbacks {
-    pub sessions: BTreeMap<String, CallbackSession>,
-    pub active: Option<String>,
-}
-
-/// One MCP session's free-form R state.
+/// One R workspace's free-form state.
 pub struct SessionState {
+    /// The MCP session that created the workspace; catalog tools that R
+    /// calls back run for it (its file grants apply).
     pub id: Arc<str>,
-    /// Held for the length of one call: a session's calls run in turn.
+    /// The name a client passes as `workspace` to reach it again.
+    pub handle: Arc<str>,
+    /// The credential that created it (`CallContext::principal`); no other
+    /// may reach it.
+    owner: Option<Arc<str>>,
+    /// Whether it ends with its session (2025-11-25 and older); a detached
+    /// one (2026-07-28) ends when idle past the TTL.
+    bound: AtomicBool,
+    /// Set when the workspace ended: a call that found it just before
+    /// starts no worker for it.
+    gone: AtomicBool,
+    /// Held for the length of one call: a workspace's calls run in turn.
     turn: tokio::sync::Mutex<()>,
     worker: Mutex<Option<Arc<Worker>>>,
     /// Why the workspace was reset, told at the next call.
@@ -91,9 +66,13 @@ pub struct SessionState {
 }
 
 impl SessionState {
-    fn new(id: &str) -> SessionState {
+    fn new(id: &str, handle: String, owner: Option<&str>) -> SessionState {
         SessionState {
             id: Arc::from(id),
+            handle: Arc::from(handle),
+            owner: owner.map(Arc::from),
+            bound: AtomicBool::new(true),
+            gone: AtomicBool::new(false),
             turn: tokio::sync::Mutex::new(()),
             worker: Mutex::new(None),
             note: Mutex::new(None),
@@ -103,17 +82,17 @@ impl SessionState {
         }
     }
 
-    /// Reads or changes the session's approvals.
+    /// Reads or changes the workspace's approvals.
     pub fn approvals_mut<T>(&self, change: impl FnOnce(&mut Approvals) -> T) -> T {
         change(&mut lock(&self.approvals))
     }
 
-    /// Reads or changes the session's callback sessions.
+    /// Reads or changes the workspace's callback sessions.
     pub fn callbacks_mut<T>(&self, change: impl FnOnce(&mut Callbacks) -> T) -> T {
         change(&mut lock(&self.callbacks))
     }
 
-    /// The live worker, if the session has one.
+    /// The live worker, if the workspace has one.
     pub fn worker(&self) -> Option<Arc<Worker>> {
         lock(&self.worker)
             .clone()
@@ -140,17 +119,33 @@ pub struct Answer {
     pub note: Option<String>,
 }
 
-/// Every session's state and the pool their workers come from.
+/// Every workspace's state and the pool their workers come from.
 pub struct Sessions {
     pool: Arc<Pool>,
+    /// This replica's name, the prefix of the handles it makes.
+    node_id: Option<String>,
+    /// Every live workspace by handle.
     map: Mutex<HashMap<String, Arc<SessionState>>>,
+    /// Each MCP session's own workspace (the one a call without a handle
+    /// uses), by session id.
+    own: Mutex<HashMap<String, Arc<SessionState>>>,
+    /// Handles of workspaces that ended, to tell "expired" from "unknown".
+    expired: Mutex<Expired>,
 }
 
+/// At most this many detached workspaces (2026-07-28) are kept; making
+/// another ends the longest-idle one. Each costs a few hundred bytes
+/// without a worker; workers are capped by `RMCP_MAX_WORKERS` apart.
+const MAX_DETACHED: usize = 10_000;
+
 impl Sessions {
-    pub fn new(pool: Arc<Pool>) -> Arc<Sessions> {
+    pub fn new(pool: Arc<Pool>, node_id: Option<String>) -> Arc<Sessions> {
         Arc::new(Sessions {
             pool,
+            node_id,
             map: Mutex::new(HashMap::new()),
+            own: Mutex::new(HashMap::new()),
+            expired: Mutex::new(Expired::default()),
         })
     }
 
@@ -158,36 +153,115 @@ impl Sessions {
         &self.pool
     }
 
-    /// The state of session `id`, created on first use.
-    pub fn state(&self, id: &str) -> Arc<SessionState> {
-        let mut map = lock(&self.map);
-        let state = map
-            .entry(id.to_string())
-            .or_insert_with(|| Arc::new(SessionState::new(id)));
+    /// The workspace a call uses: `handle`'s when one is given (it must
+    /// exist and belong to `principal`), else session `session_id`'s own,
+    /// made on first use with a new handle. An unknown handle, or one of
+    /// another credential, is never made into a workspace.
+    pub fn workspace(
+        &self,
+        session_id: &str,
+        principal: Option<&str>,
+        handle: Option<&str>,
+    ) -> Result<Arc<SessionState>, WorkspaceError> {
+        let state = match handle {
+            Some(handle) => self.find(handle, principal)?,
+            None => self.own(session_id, principal)?,
+        };
         *lock(&state.last_used) = Instant::now();
-        Arc::clone(state)
+        Ok(state)
     }
 
-    /// Forgets session `id` and kills its worker (the session ended).
+    /// The live workspace named `handle`, if `principal` created it.
+    fn find(
+        &self,
+        handle: &str,
+        principal: Option<&str>,
+    ) -> Result<Arc<SessionState>, WorkspaceError> {
+        let found = lock(&self.map).get(handle).cloned();
+        match found {
+            Some(state) if state.owner.as_deref() == principal => Ok(state),
+            Some(_) => Err(WorkspaceError::unknown(handle)),
+            None => Err(lock(&self.expired).refusal(handle, principal, self.ttl())),
+        }
+    }
+
+    /// Session `session_id`'s own workspace, made on first use.
+    fn own(
+        &self,
+        session_id: &str,
+        principal: Option<&str>,
+    ) -> Result<Arc<SessionState>, WorkspaceError> {
+        if let Some(state) = lock(&self.own).get(session_id) {
+            return Ok(Arc::clone(state));
+        }
+        self.make_space();
+        // Locks in the order `own`, then `map`; holding `own` throughout,
+        // the session cannot end between the two inserts.
+        let mut own = lock(&self.own);
+        if let Some(state) = own.get(session_id) {
+            return Ok(Arc::clone(state));
+        }
+        let handle = crate::ids::routable(self.node_id.as_deref())
+            .map_err(|error| WorkspaceError::NoHandle(error.to_string()))?;
+        let state = Arc::new(SessionState::new(session_id, handle, principal));
+        own.insert(session_id.to_string(), Arc::clone(&state));
+        lock(&self.map).insert(state.handle.to_string(), Arc::clone(&state));
+        Ok(state)
+    }
+
+    /// Session `session_id`'s own workspace, if it has one (tests, benches).
+    pub fn session_workspace(&self, session_id: &str) -> Option<Arc<SessionState>> {
+        lock(&self.own).get(session_id).cloned()
+    }
+
+    /// Live workspaces, with a worker or not.
+    pub fn workspaces(&self) -> usize {
+        lock(&self.map).len()
+    }
+
+    /// Forgets session `id`'s own workspace and kills its worker (the
+    /// session ended).
     pub fn end(&self, id: &str) {
-        let removed = lock(&self.map).remove(id);
+        let removed = lock(&self.own).remove(id);
         if let Some(state) = removed {
-            if let Some(worker) = lock(&state.worker).take() {
-                log::info!("session ended; stopping its R worker {}", worker.pid);
-                worker.kill();
+            if state.bound.load(Ordering::Acquire) {
+                self.retire(&state);
             }
         }
     }
 
-    /// Ends every session (server shutdown).
-    pub fn end_all(&self) {
-        let ids: Vec<String> = lock(&self.map).keys().cloned().collect();
-        for id in ids {
-            self.end(&id);
+    /// Detaches session `id`'s own workspace from it (a 2026-07-28 request
+    /// ended): the workspace lives on under its handle until idle past the
+    /// TTL.
+    pub fn detach(&self, id: &str) {
+        if let Some(state) = lock(&self.own).remove(id) {
+            state.bound.store(false, Ordering::Release);
+            *lock(&state.last_used) = Instant::now();
         }
     }
 
-    /// Sessions holding a live worker now.
+    /// Ends a workspace: forgets it, kills its worker, remembers its handle
+    /// as expired.
+    fn retire(&self, state: &Arc<SessionState>) {
+        state.gone.store(true, Ordering::Release);
+        lock(&self.map).remove(state.handle.as_ref());
+        lock(&self.expired).remember(&state.handle, state.owner.clone());
+        if let Some(worker) = lock(&state.worker).take() {
+            log::info!("R workspace ended; stopping its R worker {}", worker.pid);
+            worker.kill();
+        }
+    }
+
+    /// Ends every workspace (server shutdown).
+    pub fn end_all(&self) {
+        lock(&self.own).clear();
+        let states: Vec<_> = lock(&self.map).values().cloned().collect();
+        for state in states {
+            self.retire(&state);
+        }
+    }
+
+    /// Workspaces holding a live worker now.
     pub fn live_workers(&self) -> usize {
         lock(&self.map)
             .values()
@@ -195,29 +269,68 @@ impl Sessions {
             .count()
     }
 
-    /// Frees workers idle longer than the TTL; returns how many.
+    fn ttl(&self) -> Duration {
+        self.pool.config().idle_ttl
+    }
+
+    /// Frees workers idle longer than the TTL, and ends detached workspaces
+    /// idle that long; returns how many workers were freed.
     pub fn sweep(&self) -> usize {
-        let ttl = self.pool.config().idle_ttl;
+        let ttl = self.ttl();
         let states: Vec<_> = lock(&self.map).values().cloned().collect();
         let mut freed = 0;
         for state in states {
-            if state.worker().is_none() || state.idle_for() <= ttl {
+            let detached = !state.bound.load(Ordering::Acquire);
+            if state.idle_for() <= ttl || !(detached || state.worker().is_some()) {
                 continue;
             }
             if let Ok(_turn) = state.turn.try_lock() {
-                state.reset(&format!(
-                    "it was idle for more than {} seconds",
-                    ttl.as_secs()
-                ));
-                freed += 1;
+                if state.worker().is_some() {
+                    freed += 1;
+                }
+                if detached {
+                    self.retire(&state);
+                } else {
+                    state.reset(&format!(
+                        "it was idle for more than {} seconds",
+                        ttl.as_secs()
+                    ));
+                }
             }
         }
         freed
     }
 
-    /// Runs `op` on the session's worker, taking one from the pool when it
-    /// has none. A worker that dies, or stays busy past its grace period,
-    /// is dropped and the session told its workspace was reset.
+    /// Ends the longest-idle detached workspaces while there are too many.
+    fn make_space(&self) {
+        if lock(&self.map).len() < MAX_DETACHED {
+            return;
+        }
+        let mut detached: Vec<_> = lock(&self.map)
+            .values()
+            .filter(|state| !state.bound.load(Ordering::Acquire))
+            .cloned()
+            .collect();
+        if detached.len() < MAX_DETACHED {
+            return;
+        }
+        detached.sort_by_key(|state| std::cmp::Reverse(state.idle_for()));
+        let mut excess = detached.len() + 1 - MAX_DETACHED;
+        for state in detached {
+            if excess == 0 {
+                break;
+            }
+            if let Ok(_turn) = state.turn.try_lock() {
+                log::info!("ending the longest-idle R workspace (limit {MAX_DETACHED})");
+                self.retire(&state);
+                excess -= 1;
+            }
+        }
+    }
+
+    /// Runs `op` on the workspace's worker, taking one from the pool when
+    /// it has none. A worker that dies, or stays busy past its grace
+    /// period, is dropped and the call told the workspace was reset.
     pub async fn run(
         &self,
         state: &Arc<SessionState>,
@@ -234,6 +347,15 @@ impl Sessions {
             }
         };
         *lock(&state.last_used) = Instant::now();
+        if state.gone.load(Ordering::Acquire) {
+            return Answer {
+                outcome: Err(WorkerError::Spawn(format!(
+                    "workspace '{}' ended while this call waited; call again without `workspace` to start a new one",
+                    state.handle
+                ))),
+                note: None,
+            };
+        }
         let worker = match self.worker_for(state).await {
             Ok(worker) => worker,
             Err(error) => {
@@ -253,7 +375,7 @@ impl Sessions {
         if let Some(why) = stuck {
             // This call's answer says the workspace was reset; later calls
             // need no note.
-            log::info!("replacing session R worker {}: {why}", worker.pid);
+            log::info!("replacing a workspace's R worker {}: {why}", worker.pid);
             if let Some(worker) = lock(&state.worker).take() {
                 worker.kill();
             }
@@ -265,7 +387,7 @@ impl Sessions {
         }
     }
 
-    /// Moves the session to a worker that may also write `write_dirs`,
+    /// Moves the workspace to a worker that may also write `write_dirs`,
     /// carrying its workspace over (saved to a file, loaded by the new one).
     pub async fn regrant(
         &self,
@@ -309,8 +431,8 @@ impl Sessions {
         Ok(count)
     }
 
-    /// The session's live worker, or a new one (making room if every slot is
-    /// taken). Called with the session's turn held.
+    /// The workspace's live worker, or a new one (making room if every slot
+    /// is taken). Called with the workspace's turn held.
     async fn worker_for(&self, state: &Arc<SessionState>) -> Result<Arc<Worker>, WorkerError> {
         if let Some(worker) = state.worker() {
             return Ok(worker);
@@ -330,8 +452,8 @@ impl Sessions {
         Ok(worker)
     }
 
-    /// Frees the longest-idle other session's worker when every slot is
-    /// taken; busy sessions are never interrupted.
+    /// Frees the longest-idle other workspace's worker when every slot is
+    /// taken; busy workspaces are never interrupted.
     fn make_room(&self, state: &Arc<SessionState>) -> Result<(), WorkerError> {
         let limit = self.pool.config().max_workers;
         if self.live_workers() < limit {
@@ -339,14 +461,14 @@ impl Sessions {
         }
         let mut others: Vec<_> = lock(&self.map)
             .values()
-            .filter(|other| other.id != state.id && other.worker().is_some())
+            .filter(|other| other.handle != state.handle && other.worker().is_some())
             .cloned()
             .collect();
         others.sort_by_key(|other| std::cmp::Reverse(other.idle_for()));
         for other in others {
             if let Ok(_turn) = other.turn.try_lock() {
-                log::info!("freeing an idle session's R worker to make room (limit {limit})");
-                other.reset("its worker was freed to make room for other sessions");
+                log::info!("freeing an idle workspace's R worker to make room (limit {limit})");
+                other.reset("its worker was freed to make room for other workspaces");
                 return Ok(());
             }
         }

@@ -15,7 +15,7 @@ use rmcp::model::{CallToolResult, ContentBlock};
 use serde_json::{Map, Value};
 
 use super::runner::CallbackRunner;
-use super::session::Sessions;
+use super::session::{SessionState, Sessions};
 use crate::tools::result_store::ResultStore;
 use crate::tools::CallContext;
 use crate::vfs::Vfs;
@@ -68,6 +68,43 @@ impl Shared {
             report.missing_layers().join(", "),
         ))
     }
+}
+
+impl Shared {
+    /// The workspace a call uses: the one its `workspace` argument names,
+    /// or the calling session's own. `Err` is what to tell the model (in an
+    /// `isError` result) when the handle names none the caller may use.
+    pub(super) fn workspace(
+        &self,
+        arguments: &Map<String, Value>,
+        context: &CallContext,
+    ) -> Result<Arc<SessionState>, String> {
+        let handle = arguments.get("workspace").and_then(Value::as_str);
+        self.sessions
+            .workspace(&context.session_id, context.principal.as_deref(), handle)
+            .map_err(|refusal| refusal.to_string())
+    }
+
+    /// The calling session's own workspace (the callback tools, which take
+    /// no handle).
+    pub(super) fn own_workspace(&self, context: &CallContext) -> Result<Arc<SessionState>, String> {
+        self.workspace(&Map::new(), context)
+    }
+}
+
+/// Adds workspace `handle` to a result: `structuredContent.workspace` for
+/// programs, and a last line of the first text block telling the model to
+/// pass it on.
+pub(super) fn with_workspace(mut result: CallToolResult, handle: &str) -> CallToolResult {
+    if let Some(Value::Object(fields)) = &mut result.structured_content {
+        fields.insert("workspace".into(), Value::String(handle.to_string()));
+    }
+    if let Some(ContentBlock::Text(text)) = result.content.first_mut() {
+        text.text.push_str(&format!(
+            "\n\nWorkspace: {handle} (pass it as `workspace` to use this workspace's objects and approvals in later calls)"
+        ));
+    }
+    result
 }
 
 /// An `isError` result: `<tool>: <message>`.

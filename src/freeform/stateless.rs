@@ -1,9 +1,10 @@
 //! What the free-form tools tell the model when they run for a request of
 //! protocol 2026-07-28 (the stateless revision). Such a request has no
-//! session: its R worker and workspace are fresh and end with the request,
-//! so nothing it creates, approves or registers is there for the next one.
-//! The notes say so plainly, per tool, so the model neither expects objects
-//! to persist nor reads an empty listing as "the objects were deleted".
+//! session, so its R workspace is reached by the handle the answer names
+//! (`workspace`): the notes say to pass it on, since a call without it
+//! starts a new, empty workspace. Callback sessions, which take no handle,
+//! still last one request only, and the notes say so plainly, so the model
+//! neither expects them to persist nor reads an empty listing as "deleted".
 //!
 //! It owns the wording; the handlers beside it run the tools, `mcp` adds
 //! the note.
@@ -12,16 +13,13 @@
 pub(crate) fn note(name: &str) -> Option<&'static str> {
     Some(match name {
         "execute_r_analysis" => {
-            "Note: this request (protocol 2026-07-28, stateless) ran in a fresh R workspace that ended with the call; objects created here do not persist. Put all the steps in one call, or use a 2025-11-25 session to keep objects between calls."
+            "Note: this request (protocol 2026-07-28) has no session; an R workspace is kept under the handle an answer names (\"Workspace: …\", structuredContent.workspace). Pass it as `workspace` in later calls to use its objects; a call without it starts a new, empty workspace. An unused workspace expires after a while."
         }
-        "list_r_objects" | "inspect_r_object" => {
-            "Note: on the stateless path (protocol 2026-07-28) each request has its own fresh R workspace, so this sees only objects made in this request, never those of earlier calls. Use a 2025-11-25 session to inspect objects across calls."
-        }
-        "get_r_session_info" => {
-            "Note: on the stateless path (protocol 2026-07-28) this describes a fresh R worker for this request alone; R's version and the installed packages hold for every request, loaded packages and approvals do not carry over."
+        "list_r_objects" | "inspect_r_object" | "get_r_session_info" | "list_r_packages" => {
+            "Note: on protocol 2026-07-28 (no session) this looks at the R workspace named by `workspace`; without it a new, empty workspace is used. Pass the handle execute_r_analysis returned to see its objects."
         }
         "approve_r_package" | "approve_operation" => {
-            "Note: on the stateless path (protocol 2026-07-28) an approval lasts only for this request; later requests start without it. Use a 2025-11-25 session to keep approvals."
+            "Note: on protocol 2026-07-28 (no session) an approval belongs to the R workspace this answer names; pass that handle as `workspace` to execute_r_analysis to use it. Without `workspace` the approval goes to a new workspace."
         }
         "setup_r_bidirectional" | "create_r_callback_session" | "handle_r_callback"
         | "list_callback_sessions" => {

@@ -265,7 +265,7 @@ struct EndOnDrop<'a> {
 impl Drop for EndOnDrop<'_> {
     fn drop(&mut self) {
         self.session.close();
-        self.server.end_session(&self.session.id);
+        self.server.end_request(&self.session.id);
     }
 }
 
@@ -446,6 +446,15 @@ impl McpServer {
     pub fn end_session(&self, id: &str) {
         for provider in &self.inner.tool_providers {
             provider.end_session(id);
+        }
+    }
+
+    /// Frees what every tool provider holds for the per-request session
+    /// `id` of a 2026-07-28 request; what a provider keeps under a handle
+    /// the client holds (free-form R workspaces) stays.
+    pub fn end_request(&self, id: &str) {
+        for provider in &self.inner.tool_providers {
+            provider.end_request(id);
         }
     }
 

@@ -141,6 +141,16 @@ pub trait ToolProvider: Send + Sync {
     /// per-request sessions of protocol 2026-07-28 end after each request.
     fn end_session(&self, _session_id: &str) {}
 
+    /// Frees what the per-request session `session_id` of a 2026-07-28
+    /// request holds, as the request ends. By default [`end_session`]; a
+    /// provider whose state outlives the request under a handle the client
+    /// keeps (free-form R's workspaces) keeps that state.
+    ///
+    /// [`end_session`]: ToolProvider::end_session
+    fn end_request(&self, session_id: &str) {
+        self.end_session(session_id);
+    }
+
     /// What a call of tool `name` for a stateless (2026-07-28) request should
     /// add to its answer: what does not persist on that path. `None` for
     /// tools that keep nothing between calls.

@@ -9,7 +9,7 @@ use crate::tools::spec::{Annotations, Runs, ToolSpec};
 pub(crate) const SPEC: ToolSpec = ToolSpec {
     name: "inspect_r_object",
     title: "Inspect one object in your R workspace",
-    description: "Describe one object of this session's live R workspace: class, type, length, dimensions, names, str() structure, summary() and the first rows (max_preview_rows) of a data frame, matrix or vector. Answers exists=false when there is no such object. Only the caller's own workspace is visible.",
+    description: "Describe one object of a live R workspace: class, type, length, dimensions, names, str() structure, summary() and the first rows (max_preview_rows) of a data frame, matrix or vector. Answers exists=false when there is no such object. Only the caller's own workspaces are visible. Pass `workspace` (the handle an earlier call returned) to use that workspace; without it, a session's own workspace is used, or on protocol 2026-07-28 a new one; the answer names the handle.",
     category: "introspection",
     runs: Runs::Worker,
     annotations: Annotations::READ_ONLY,
@@ -32,6 +32,11 @@ pub(crate) const SPEC: ToolSpec = ToolSpec {
     "max_preview_rows": {
       "type": "integer",
       "default": 10
+    },
+    "workspace": {
+      "type": "string",
+      "description": "The handle of an R workspace an earlier call returned (structuredContent.workspace); omit it to use a new workspace (or, on a session, the session's own) and get its handle back",
+      "x-mcp-header": "Workspace"
     }
   },
   "required": [
