@@ -24,6 +24,7 @@ use crate::freeform::{FreeFormError, FreeFormR};
 use crate::http::AppState;
 use crate::mcp::fixtures::Fixtures;
 use crate::mcp::fixtures_modern::ModernFixtures;
+use crate::mcp::fixtures_tasks::TaskFixtures;
 use crate::mcp::input::StateKey;
 use crate::mcp::{McpServer, ServerOptions};
 use crate::metrics::{Metrics, MetricsError};
@@ -166,7 +167,8 @@ impl Builder {
                 .prompts(fixtures.clone())
                 .resources(fixtures)
                 .tools(modern.clone())
-                .prompts(modern);
+                .prompts(modern)
+                .tools(TaskFixtures::new());
         } else {
             let engine = self.engine.clone().ok_or(ServerError::NoEngine)?;
             let vfs = Arc::new(Vfs::new(&self.settings.vfs).map_err(ServerError::Vfs)?);
@@ -256,6 +258,11 @@ impl Server {
     /// sandbox.
     pub fn http_state(&self, config: HttpConfig) -> AppState {
         let state = AppState::new(self.mcp.clone(), self.engine.clone(), config);
+        // An older revision's tasks belong to their session and end with it.
+        let tasks = Arc::clone(self.mcp.tasks());
+        state
+            .sessions
+            .on_session_end(Arc::new(move |id: &str| tasks.end_session(id)));
         if let Some(free_form) = &self.free_form {
             let hook = Arc::clone(free_form);
             state
