@@ -26,6 +26,7 @@ use crate::mcp::fixtures::Fixtures;
 use crate::mcp::fixtures_modern::ModernFixtures;
 use crate::mcp::fixtures_tasks::TaskFixtures;
 use crate::mcp::input::StateKey;
+use crate::mcp::tasks::TaskLimits;
 use crate::mcp::{McpServer, ServerOptions};
 use crate::metrics::{Metrics, MetricsError};
 use crate::r::RHandle;
@@ -54,6 +55,8 @@ pub struct Settings {
     /// requests (sessions, tasks, workspace handles) start with it, so a
     /// proxy can route them back here. `None` on a single server.
     pub node_id: Option<String>,
+    /// The bounds of the task store (`RMCP_TASK_*`).
+    pub tasks: TaskLimits,
 }
 
 impl From<&Config> for Settings {
@@ -64,6 +67,7 @@ impl From<&Config> for Settings {
             conformance_fixtures: config.conformance_fixtures,
             request_state_key: config.request_state_key.clone(),
             node_id: config.http.node_id.clone(),
+            tasks: config.tasks.clone(),
         }
     }
 }
@@ -76,6 +80,7 @@ impl From<&StdioConfig> for Settings {
             conformance_fixtures: config.conformance_fixtures,
             request_state_key: config.request_state_key.clone(),
             node_id: None,
+            tasks: config.tasks.clone(),
         }
     }
 }
@@ -89,6 +94,7 @@ impl Settings {
             conformance_fixtures: true,
             request_state_key: None,
             node_id: None,
+            tasks: TaskLimits::default(),
         }
     }
 }
@@ -154,6 +160,7 @@ impl Builder {
             options.request_state_key = StateKey::new(key.0.as_bytes());
         }
         options.node_id = self.settings.node_id.clone();
+        options.tasks = self.settings.tasks.clone();
         let version = options.version.clone();
         let mut builder = McpServer::builder(options);
         let mut catalog = None;

@@ -59,7 +59,7 @@ async fn bearer_tokens_guard_everything_but_health() {
     let health: Value = health.json().await.expect("json");
     // The conformance fixtures: 14 tools of the older revisions' scenarios
     // and 12 of 2026-07-28's.
-    assert_eq!(health["tools"], 26);
+    assert_eq!(health["tools"], 33);
     assert_eq!(health["status"], "healthy");
 
     client.token = Some(KEY.into());
