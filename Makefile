@@ -76,13 +76,15 @@ docker-check:
 # the engine alone, this server vs the Python reference (rmcp==0.12.0 from PyPI
 # in .venv-bench/) vs the R floor over Streamable HTTP, free-form R in the
 # sandboxed workers, every catalog fixture case on both servers, and the
-# catalog's engine pool (1 engine vs N: head-of-line, throughput, memory).
+# catalog's engine pool (1 engine vs N: head-of-line, throughput, memory), and
+# Tasks (creation, polling, a long model fetched after a reconnect).
 bench: deps .venv-bench/bin/rmcp
 	$(CARGO) bench --locked --bench engine
 	$(CARGO) bench --locked --bench mcp_http
 	$(CARGO) bench --locked --bench free_form_r
 	$(CARGO) bench --locked --bench catalog
 	$(CARGO) bench --locked --bench engines
+	$(CARGO) bench --locked --bench tasks
 
 .venv-bench/bin/rmcp:
 	python3 -m venv .venv-bench
