@@ -12,7 +12,7 @@
 //!   server's `pollIntervalMs`, and the same result.
 //!
 //! Prints a markdown table and writes it to `benches/results/tasks.md`.
-//! `RMCP_BENCH_TASK_ROWS` sets the forest's rows (default 12000).
+//! `RMCP_BENCH_TASK_ROWS` sets the forest's rows (default 4500).
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -45,10 +45,17 @@ impl Client {
         }
     }
 
-    async fn send(&self, method: &str, mut params: Value) -> Value {
+    async fn send(&self, method: &str, params: Value) -> Value {
+        self.send_as(method, params, json!({"extensions": {TASKS: {}}}))
+            .await
+    }
+
+    /// A request declaring `capabilities`; the JSON-RPC result, from a JSON
+    /// or an event-stream answer.
+    async fn send_as(&self, method: &str, mut params: Value, capabilities: Value) -> Value {
         params["_meta"] = json!({
             "io.modelcontextprotocol/protocolVersion": "2026-07-28",
-            "io.modelcontextprotocol/clientCapabilities": {"extensions": {TASKS: {}}},
+            "io.modelcontextprotocol/clientCapabilities": capabilities,
             "io.modelcontextprotocol/clientInfo": {"name": "tasks-bench", "version": "1"},
         });
         let name = params
@@ -71,7 +78,14 @@ impl Client {
         }
         let response = request.send().await.expect("request sent");
         let text = response.text().await.expect("body");
-        let answer: Value = serde_json::from_str(&text).expect("JSON answer");
+        let answer = text
+            .lines()
+            .filter_map(|line| line.strip_prefix("data:"))
+            .filter_map(|data| serde_json::from_str::<Value>(data.trim()).ok())
+            .filter(|message| message.get("id").is_some())
+            .last()
+            .or_else(|| serde_json::from_str(&text).ok())
+            .unwrap_or_else(|| panic!("no JSON-RPC answer in {text:?}"));
         answer["result"].clone()
     }
 }
@@ -186,31 +200,18 @@ async fn measure(engine: RHandle) -> String {
     let rows: usize = std::env::var("RMCP_BENCH_TASK_ROWS")
         .ok()
         .and_then(|rows| rows.parse().ok())
-        .unwrap_or(12_000);
+        .unwrap_or(4_500);
     let arguments = json!({"data": forest_data(rows), "formula": "y ~ .", "n_trees": 1000});
     let plain_client = Client::new(&url);
     let started = Instant::now();
     // The direct call: a client without the extension.
-    let direct = {
-        let body = json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {
-            "name": "random_forest", "arguments": arguments,
-            "_meta": {"io.modelcontextprotocol/protocolVersion": "2026-07-28",
-                      "io.modelcontextprotocol/clientCapabilities": {}}}});
-        let response = plain_client
-            .http
-            .post(&url)
-            .header("content-type", "application/json")
-            .header("accept", "application/json, text/event-stream")
-            .header("mcp-protocol-version", "2026-07-28")
-            .header("mcp-method", "tools/call")
-            .header("mcp-name", "random_forest")
-            .body(body.to_string())
-            .send()
-            .await
-            .expect("direct call");
-        let answer: Value = response.json().await.expect("JSON");
-        answer["result"].clone()
-    };
+    let direct = plain_client
+        .send_as(
+            "tools/call",
+            json!({"name": "random_forest", "arguments": arguments}),
+            json!({}),
+        )
+        .await;
     let direct_time = started.elapsed();
     assert_eq!(direct["isError"], false, "{direct}");
 
