@@ -148,6 +148,7 @@ impl AppState {
         tokio::spawn(async move {
             let busy = || {
                 !state.tasks.is_empty()
+                    || state.mcp.tasks().running() > 0
                     || state
                         .sessions
                         .all()
@@ -161,6 +162,7 @@ impl AppState {
             if busy() {
                 log::warn!("cancelling the calls still running after the grace period");
                 state.calls.cancel();
+                state.mcp.tasks().shutdown();
                 let _ = tokio::time::timeout(Duration::from_secs(2), state.tasks.wait()).await;
             }
             // Legacy SSE streams and finished event streams close with their sessions.

@@ -136,9 +136,9 @@ pub(super) struct Task {
     created: SystemTime,
     /// Creation order: the oldest finished tasks are evicted first.
     seq: u64,
-    /// Tripped by `tasks/cancel`, the end of the owning session, or an
-    /// eviction; a child of nothing a request owns, so a task outlives the
-    /// request (and connection) that created it.
+    /// Tripped by `tasks/cancel`, the end of the owning session, or the
+    /// server's shutdown; a child of nothing a request owns, so a task
+    /// outlives the request (and connection) that created it.
     pub cancel: CancellationToken,
     state: Mutex<TaskState>,
 }
@@ -310,6 +310,9 @@ pub struct TaskStore {
     node_id: Option<String>,
     metrics: Arc<Metrics>,
     tasks: Mutex<Tasks>,
+    /// Parent of every task's cancel token: the server's shutdown stops
+    /// the tasks still running after its grace period.
+    shutdown: CancellationToken,
 }
 
 /// Which bound made room for a new task or result.
@@ -337,7 +340,22 @@ impl TaskStore {
                 next_seq: 0,
                 last_sweep: Instant::now(),
             }),
+            shutdown: CancellationToken::new(),
         }
+    }
+
+    /// Tasks still running (working or waiting for input).
+    pub fn running(&self) -> usize {
+        lock(&self.tasks)
+            .by_id
+            .values()
+            .filter(|task| !task.status().is_terminal())
+            .count()
+    }
+
+    /// Cancels every running task (the server is stopping).
+    pub fn shutdown(&self) {
+        self.shutdown.cancel();
     }
 
     pub fn limits(&self) -> &TaskLimits {
@@ -388,7 +406,7 @@ impl TaskStore {
             owner: owner.clone(),
             created: now,
             seq,
-            cancel: CancellationToken::new(),
+            cancel: self.shutdown.child_token(),
             state: Mutex::new(TaskState {
                 status: Status::Working,
                 updated: now,
