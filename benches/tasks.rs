@@ -80,10 +80,10 @@ impl Client {
         let text = response.text().await.expect("body");
         let answer = text
             .lines()
+            .rev()
             .filter_map(|line| line.strip_prefix("data:"))
             .filter_map(|data| serde_json::from_str::<Value>(data.trim()).ok())
-            .filter(|message| message.get("id").is_some())
-            .last()
+            .find(|message| message.get("id").is_some())
             .or_else(|| serde_json::from_str(&text).ok())
             .unwrap_or_else(|| panic!("no JSON-RPC answer in {text:?}"));
         answer["result"].clone()
