@@ -182,6 +182,24 @@ async fn a_slow_call_becomes_a_task_the_client_polls() {
     let refused = send_with(url, None, "tools/call", &mut required, false).await;
     assert_eq!(refused["error"]["code"], -32021, "{refused}");
     assert!(refused["error"]["data"]["requiredCapabilities"]["extensions"][TASKS].is_object());
+
+    // Operators see the store in /health and /metrics.
+    let health: Value = reqwest::get(format!("{}/health", server.base))
+        .await
+        .expect("health")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(health["tasks"]["held"], 3, "{health}");
+    assert_eq!(health["tasks"]["running"], 0);
+    let metrics = reqwest::get(format!("{}/metrics", server.base))
+        .await
+        .expect("metrics")
+        .text()
+        .await
+        .expect("text");
+    assert!(metrics.contains("rmcp_tasks_created_total 3"), "{metrics}");
+    assert!(metrics.contains("rmcp_tasks_settled_total{status=\"failed\"} 1"));
 }
 
 /// A task that needs the user parks in `input_required` with its questions;

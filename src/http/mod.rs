@@ -403,6 +403,19 @@ where
 }
 
 /// `GET /health`: 200 with the engine's state, 503 when R is not alive.
+/// The task store's use and bounds, for `/health`.
+fn tasks_health(state: &AppState) -> serde_json::Value {
+    let tasks = state.mcp.tasks();
+    let (held, result_bytes) = tasks.usage();
+    json!({
+        "held": held,
+        "running": tasks.running(),
+        "result_bytes": result_bytes,
+        "max_total": tasks.limits().max_total,
+        "max_total_bytes": tasks.limits().max_total_bytes,
+    })
+}
+
 fn health(state: &AppState) -> Response {
     let engine = state.engine.as_ref().map(RHandle::health);
     let alive = engine.as_ref().is_none_or(|engine| engine.alive);
@@ -418,6 +431,7 @@ fn health(state: &AppState) -> Response {
         "transport": "http",
         "tools": state.mcp.tool_count(),
         "sessions": state.sessions.len(),
+        "tasks": tasks_health(state),
         "r": engine,
         "sandbox": state.sandbox.get().map(|report| report()),
         "engines": state.engines.get().map(EnginePool::health),

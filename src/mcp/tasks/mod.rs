@@ -170,6 +170,7 @@ impl Task {
         );
         if !state.status.is_terminal() {
             state.status = Status::InputRequired;
+            state.message = Some(waiting_message(state.pending.len()));
             state.updated = SystemTime::now();
         }
         (key, answer)
@@ -266,10 +267,20 @@ impl Task {
 }
 
 fn resume_if_answered(state: &mut TaskState) {
-    if state.pending.is_empty() && state.status == Status::InputRequired {
-        state.status = Status::Working;
-        state.updated = SystemTime::now();
+    if state.status != Status::InputRequired {
+        return;
     }
+    if state.pending.is_empty() {
+        state.status = Status::Working;
+        state.message = None;
+    } else {
+        state.message = Some(waiting_message(state.pending.len()));
+    }
+    state.updated = SystemTime::now();
+}
+
+fn waiting_message(questions: usize) -> String {
+    format!("waiting for the client's answer to {questions} question(s) (tasks/update)")
 }
 
 /// A duration as the wire's positive integer milliseconds.
