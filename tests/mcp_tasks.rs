@@ -327,7 +327,7 @@ async fn abandoned_tasks_are_evicted_and_expire_within_the_bounds() {
     let store = server.server.mcp.tasks();
     let mut first: Vec<(String, &str)> = Vec::new();
     let mut last = (String::new(), KEY);
-    for round in 0..1000 {
+    for round in 0..2000 {
         let key = if round % 2 == 0 { KEY } else { OTHER };
         let answer = send(
             url,
