@@ -12,7 +12,8 @@
 //!   server's `pollIntervalMs`, and the same result.
 //!
 //! Prints a markdown table and writes it to `benches/results/tasks.md`.
-//! `RMCP_BENCH_TASK_ROWS` sets the forest's rows (default 4500).
+//! `RMCP_BENCH_TASK_ROWS` sets the forest's rows (default 4500);
+//! `RMCP_BENCH_NOTE` adds a sentence about the machine to the report.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -298,8 +299,16 @@ fn main() {
         .expect("runtime");
     let table = runtime.block_on(measure(engine));
     let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    let profile = if cfg!(debug_assertions) {
+        "debug build"
+    } else {
+        "release build"
+    };
+    let note = std::env::var("RMCP_BENCH_NOTE").unwrap_or_default();
     let report = format!(
-        "# Tasks (SEP-2663)\n\n`cargo bench --bench tasks` ({cores} cores; see the note below).\n\n{table}"
+        "# Tasks (SEP-2663)\n\n`cargo bench --bench tasks`: {profile}, {cores} cores visible. \
+         Latencies are loopback HTTP round trips of one client, one request at a time; \
+         the forest's time is R's, the same in any build. {note}\n\n{table}"
     );
     println!("{report}");
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("benches/results/tasks.md");
