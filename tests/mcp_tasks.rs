@@ -10,6 +10,7 @@ mod support {
     pub mod engine;
     pub mod modern;
     pub mod server;
+    pub mod workers;
 }
 
 use std::time::{Duration, Instant};
@@ -510,4 +511,47 @@ async fn an_older_session_owns_its_tasks() {
 
 async fn support_client(url: &str) -> Client {
     Client::new(url)
+}
+
+/// Free-form R as a task on 2026-07-28: `execute_r_analysis` answers with a
+/// task, its worker outlives the request that created it and computes the
+/// answer (42); a long computation cancelled settles to `cancelled` and its
+/// worker lets go, and the next task is served.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn free_form_r_runs_as_a_task_and_cancels() {
+    let harness = support::workers::start(support::workers::test_config("tasks")).await;
+    let url = &harness.server.url;
+    let run = |code: &str| {
+        json!({"name": "execute_r_analysis",
+               "arguments": {"r_code": code, "description": "task", "timeout_seconds": 60}})
+    };
+    let created = send(
+        url,
+        None,
+        "tools/call",
+        run("Sys.sleep(0.5); result <- 6 * 7"),
+    )
+    .await;
+    let done = poll(url, None, &task_id(&created), terminal).await;
+    assert_eq!(done["status"], "completed", "{done}");
+    assert_eq!(
+        done["result"]["structuredContent"]["result"],
+        json!(42),
+        "{done}"
+    );
+
+    let long = send(url, None, "tools/call", run("Sys.sleep(30); result <- 1")).await;
+    let id = task_id(&long);
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    let cancelled_at = Instant::now();
+    send(url, None, "tasks/cancel", json!({"taskId": id})).await;
+    assert_eq!(poll(url, None, &id, terminal).await["status"], "cancelled");
+    let next = send(url, None, "tools/call", run("result <- 2 + 2")).await;
+    let next = poll(url, None, &task_id(&next), terminal).await;
+    assert_eq!(
+        next["result"]["structuredContent"]["result"],
+        json!(4),
+        "{next}"
+    );
+    assert!(cancelled_at.elapsed() < Duration::from_secs(10));
 }
