@@ -40,7 +40,7 @@ test-rust:
 
 # The official MCP conformance suite (npm, pinned in tests/conformance/run.sh)
 # against the fixtures server: the required scenarios of 2026-07-28 and of
-# 2025-11-25.
+# 2025-11-25, and the Tasks extension's (tasks-*) of 2026-07-28.
 conformance:
 	$(CARGO) build --locked --bin rmcp
 	bash tests/conformance/run.sh
