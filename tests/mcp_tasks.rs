@@ -10,6 +10,7 @@ mod support {
     pub mod engine;
     pub mod modern;
     pub mod server;
+    pub mod stdio;
     pub mod workers;
 }
 
@@ -554,4 +555,47 @@ async fn free_form_r_runs_as_a_task_and_cancels() {
         "{next}"
     );
     assert!(cancelled_at.elapsed() < Duration::from_secs(10));
+}
+
+/// Over stdio (`rmcp start`), a 2026-07-28 client gets tasks too: one
+/// request creates it, later ones on the same connection poll it to its
+/// result; the connection's end stops what still runs, and `rmcp` exits.
+#[test]
+fn stdio_clients_get_tasks_until_they_hang_up() {
+    let mut server = support::stdio::StdioServer::start(|command| {
+        command.arg("--conformance-fixtures");
+    });
+    let with_meta = |mut params: Value| {
+        params["_meta"] = meta(json!({"extensions": {TASKS: {}}}));
+        params
+    };
+    let (created, _) = server.request(
+        "tools/call",
+        with_meta(json!({"name": "slow_compute", "arguments": {"seconds": 0.3, "label": "stdio"}})),
+    );
+    let id = task_id(&created);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let done = loop {
+        let (task, _) = server.request("tasks/get", with_meta(json!({"taskId": id})));
+        if terminal(&task["result"]) {
+            break task["result"].clone();
+        }
+        assert!(Instant::now() < deadline, "{task}");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert_eq!(
+        done["result"]["content"][0]["text"],
+        "slow_compute stdio done after 0.3 s"
+    );
+    let (long, _) = server.request(
+        "tools/call",
+        with_meta(json!({"name": "slow_compute", "arguments": {"seconds": 600}})),
+    );
+    task_id(&long);
+    let hung_up = Instant::now();
+    server.finish();
+    assert!(
+        hung_up.elapsed() < Duration::from_secs(10),
+        "a running task held the exit"
+    );
 }
