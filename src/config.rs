@@ -171,6 +171,20 @@ mod tests {
     }
 
     #[test]
+    fn task_bounds_are_checked() {
+        let config = parse(&[]).expect("defaults");
+        assert_eq!(config.tasks.ttl, Duration::from_secs(3600));
+        assert_eq!(config.tasks.max_per_client, 100);
+        let config = parse(&["--task-ttl", "60", "--task-max-per-client", "5"]).expect("set");
+        assert_eq!(config.tasks.ttl, Duration::from_secs(60));
+        assert_eq!(config.tasks.max_per_client, 5);
+        let error = parse(&["--task-max-total", "0"]).expect_err("no room");
+        assert!(error.to_string().contains("RMCP_TASK_MAX_TOTAL"), "{error}");
+        let error = parse(&["--task-ttl", "0.5"]).expect_err("too short");
+        assert!(error.to_string().contains("RMCP_TASK_TTL"), "{error}");
+    }
+
+    #[test]
     fn request_state_keys_are_long_enough_and_never_shown() {
         assert!(parse(&[]).expect("no key").request_state_key.is_none());
         let key = "k".repeat(32);
