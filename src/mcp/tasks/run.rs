@@ -68,6 +68,12 @@ impl McpServer {
             client: Some(Arc::new(peer)),
             principal: session.principal(),
         };
+        // What does not persist on the stateless path (a free-form tool's
+        // workspace), said in the result as a direct answer says it.
+        let note = own_session
+            .is_some()
+            .then(|| provider.stateless_note(name))
+            .flatten();
         let tool = name.to_string();
         let call: BoxFuture<'static, CallToolResult> = Box::pin(async move {
             match provider.call(&tool, arguments, context) {
@@ -122,7 +128,7 @@ impl McpServer {
                                 result.is_error.unwrap_or(false),
                             );
                             match call_result(result) {
-                                Ok(value) => Outcome::Result(value),
+                                Ok(value) => Outcome::Result(with_note(value, note)),
                                 Err(error) => Outcome::Error(error_value(&error)),
                             }
                         }
@@ -148,6 +154,17 @@ impl McpServer {
             self.end_session(id);
         }
     }
+}
+
+/// `result` with `note` as a last text block.
+fn with_note(mut result: Value, note: Option<&str>) -> Value {
+    if let (Some(note), Some(content)) = (
+        note,
+        result.get_mut("content").and_then(Value::as_array_mut),
+    ) {
+        content.push(json!({"type": "text", "text": note}));
+    }
+    result
 }
 
 fn error_value(error: &ErrorData) -> Value {
