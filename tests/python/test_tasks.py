@@ -113,11 +113,22 @@ def mtcars():
     }
 
 
+async def plain_call(url, tool, arguments):
+    """`tool` called by a client without the extension (answered in the request)."""
+    async with Client(url, mode="auto") as plain:
+        return await plain.call_tool(tool, arguments)
+
+
 def test_random_forest_as_a_task_matches_the_direct_call(catalog_http):
     """A task-augmented random_forest answers with a task at once; polling
     shows it working, then completed, and its result is the direct call's."""
     url, _ = catalog_http
-    arguments = {"data": mtcars(), "formula": "mpg ~ wt + hp", "n_trees": 1000}
+    rows = 1500  # about a second or two of R: long enough to be seen working
+    data = {
+        name: [math.sin(i * 0.7919 + shift) * 10 for i in range(rows)]
+        for shift, name in enumerate(["x1", "x2", "x3", "y"])
+    }
+    arguments = {"data": data, "formula": "y ~ .", "n_trees": 500}
 
     async def scenario():
         async with Client(url, mode="auto") as plain:
@@ -131,12 +142,14 @@ def test_random_forest_as_a_task_matches_the_direct_call(catalog_http):
             assert created.status == "working"
             assert created.ttl_ms and created.ttl_ms > 0
             seen, task = await poll(client.session, created.task_id)
-            assert seen[0] in {"working", "completed"} and seen[-1] == "completed", seen
+            assert seen[0] == "working" and seen[-1] == "completed", seen
             assert task.result["structuredContent"] == direct.structured_content
             print(f"task answered in {time.monotonic() - started:.2f} s after {len(seen)} polls")
             # The extension's claim finishes a task transparently too.
-            resolved = await client.call_tool("random_forest", arguments)
-            assert resolved.structured_content == direct.structured_content
+            small = {"data": mtcars(), "formula": "mpg ~ wt + hp", "n_trees": 200}
+            resolved = await client.call_tool("random_forest", small)
+            again = await plain_call(url, "random_forest", small)
+            assert resolved.structured_content == again.structured_content
 
     run(scenario())
 
