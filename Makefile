@@ -40,7 +40,7 @@ test-rust:
 
 # The official MCP conformance suite (npm, pinned in tests/conformance/run.sh)
 # against the fixtures server: the required scenarios of 2026-07-28 and of
-# 2025-11-25.
+# 2025-11-25, and the Tasks extension's (tasks-*) of 2026-07-28.
 conformance:
 	$(CARGO) build --locked --bin rmcp
 	bash tests/conformance/run.sh
@@ -76,14 +76,16 @@ docker-check:
 # the engine alone, this server vs the Python reference (rmcp==0.12.0 from PyPI
 # in .venv-bench/) vs the R floor over Streamable HTTP, free-form R in the
 # sandboxed workers, every catalog fixture case on both servers, and the
-# catalog's engine pool (1 engine vs N: head-of-line, throughput, memory), and
-# the cost of routing by handle through nginx (bench-routing).
+# catalog's engine pool (1 engine vs N: head-of-line, throughput, memory),
+# tasks (creation, polling, a long model fetched after a reconnect), and the
+# cost of routing by handle through nginx (bench-routing).
 bench: deps .venv-bench/bin/rmcp
 	$(CARGO) bench --locked --bench engine
 	$(CARGO) bench --locked --bench mcp_http
 	$(CARGO) bench --locked --bench free_form_r
 	$(CARGO) bench --locked --bench catalog
 	$(CARGO) bench --locked --bench engines
+	$(CARGO) bench --locked --bench tasks
 	$(MAKE) bench-routing
 
 # What routing by a workspace handle through the shipped nginx configs costs

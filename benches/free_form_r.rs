@@ -183,6 +183,7 @@ async fn measure(engine: RHandle) -> String {
         conformance_fixtures: false,
         request_state_key: None,
         node_id: None,
+        tasks: Default::default(),
     };
     let assembled = Server::builder(settings)
         .engine(engine)

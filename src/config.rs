@@ -20,6 +20,7 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::mcp::tasks::TaskLimits;
 use crate::r::EngineConfig;
 use crate::vfs::VfsConfig;
 use crate::worker::{InheritedEnv, WorkerConfig};
@@ -170,6 +171,20 @@ mod tests {
     }
 
     #[test]
+    fn task_bounds_are_checked() {
+        let config = parse(&[]).expect("defaults");
+        assert_eq!(config.tasks.ttl, Duration::from_secs(3600));
+        assert_eq!(config.tasks.max_per_client, 100);
+        let config = parse(&["--task-ttl", "60", "--task-max-per-client", "5"]).expect("set");
+        assert_eq!(config.tasks.ttl, Duration::from_secs(60));
+        assert_eq!(config.tasks.max_per_client, 5);
+        let error = parse(&["--task-max-total", "0"]).expect_err("no room");
+        assert!(error.to_string().contains("RMCP_TASK_MAX_TOTAL"), "{error}");
+        let error = parse(&["--task-ttl", "0.5"]).expect_err("too short");
+        assert!(error.to_string().contains("RMCP_TASK_TTL"), "{error}");
+    }
+
+    #[test]
     fn request_state_keys_are_long_enough_and_never_shown() {
         assert!(parse(&[]).expect("no key").request_state_key.is_none());
         let key = "k".repeat(32);
@@ -274,6 +289,23 @@ pub struct EngineArgs {
     /// Seconds a session's R worker may sit idle before it and its workspace are freed.
     #[arg(long, env = "RMCP_WORKER_IDLE_TTL", default_value_t = 1800.0)]
     pub worker_idle_ttl: f64,
+    /// Seconds a finished task's result is kept for tasks/get (its ttlMs).
+    #[arg(long, env = "RMCP_TASK_TTL", default_value_t = 3600.0)]
+    pub task_ttl: f64,
+    /// Most tasks one client (an API key, or an older revision's session)
+    /// holds; past it the oldest finished ones are evicted, and a new task
+    /// is refused while all of them still run.
+    #[arg(long, env = "RMCP_TASK_MAX_PER_CLIENT", default_value_t = 100)]
+    pub task_max_per_client: usize,
+    /// Bytes of task results one client holds; past it the oldest go.
+    #[arg(long, env = "RMCP_TASK_MAX_BYTES_PER_CLIENT", default_value_t = 64 << 20)]
+    pub task_max_bytes_per_client: usize,
+    /// Most tasks the server holds in all.
+    #[arg(long, env = "RMCP_TASK_MAX_TOTAL", default_value_t = 10_000)]
+    pub task_max_total: usize,
+    /// Bytes of task results the server holds in all.
+    #[arg(long, env = "RMCP_TASK_MAX_TOTAL_BYTES", default_value_t = 512 << 20)]
+    pub task_max_total_bytes: usize,
     /// Serve free-form R even when the worker sandbox (landlock, seccomp) is incomplete.
     #[arg(long, env = "RMCP_ALLOW_WEAK_SANDBOX", default_value_t = false, action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true")]
     pub allow_weak_sandbox: bool,
@@ -443,6 +475,8 @@ pub struct Config {
     pub workers: WorkerConfig,
     /// Seals input-required rounds' requestState; `None`: random per process.
     pub request_state_key: Option<Secret>,
+    /// The bounds of the task store (`RMCP_TASK_*`).
+    pub tasks: TaskLimits,
 }
 
 /// Checked settings of `rmcp start` (stdio).
@@ -459,6 +493,8 @@ pub struct StdioConfig {
     pub workers: WorkerConfig,
     /// Seals input-required rounds' requestState; `None`: random per process.
     pub request_state_key: Option<Secret>,
+    /// The bounds of the task store (`RMCP_TASK_*`).
+    pub tasks: TaskLimits,
 }
 
 impl StdioConfig {
@@ -476,6 +512,7 @@ impl StdioConfig {
             conformance_fixtures: args.conformance_fixtures,
             workers: worker_config(&args.engine)?,
             request_state_key: request_state_key(&args.engine)?,
+            tasks: task_limits(&args.engine)?,
         })
     }
 }
@@ -588,8 +625,44 @@ impl Config {
             conformance_fixtures: args.conformance_fixtures,
             workers: worker_config(&args.engine)?,
             request_state_key: request_state_key(&args.engine)?,
+            tasks: task_limits(&args.engine)?,
         })
     }
+}
+
+/// `RMCP_TASK_*`: a TTL of at least a second, and room for one task.
+fn task_limits(args: &EngineArgs) -> Result<TaskLimits, ConfigError> {
+    let at_least_one = |setting: &'static str, value: usize| {
+        if value == 0 {
+            Err(ConfigError::Invalid {
+                setting,
+                value: "0".into(),
+                reason: "expected at least 1".into(),
+            })
+        } else {
+            Ok(value)
+        }
+    };
+    Ok(TaskLimits {
+        ttl: seconds("RMCP_TASK_TTL / --task-ttl", args.task_ttl, 1.0)?,
+        max_per_client: at_least_one(
+            "RMCP_TASK_MAX_PER_CLIENT / --task-max-per-client",
+            args.task_max_per_client,
+        )?,
+        max_bytes_per_client: at_least_one(
+            "RMCP_TASK_MAX_BYTES_PER_CLIENT / --task-max-bytes-per-client",
+            args.task_max_bytes_per_client,
+        )?,
+        max_total: at_least_one(
+            "RMCP_TASK_MAX_TOTAL / --task-max-total",
+            args.task_max_total,
+        )?,
+        max_total_bytes: at_least_one(
+            "RMCP_TASK_MAX_TOTAL_BYTES / --task-max-total-bytes",
+            args.task_max_total_bytes,
+        )?,
+        ..TaskLimits::default()
+    })
 }
 
 /// `RMCP_REQUEST_STATE_KEY`: at least 32 bytes, so it cannot be guessed.

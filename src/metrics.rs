@@ -61,6 +61,14 @@ pub struct Metrics {
     engine_jobs: IntGaugeVec,
     engine_restarts: IntGaugeVec,
     engine_queue: IntGauge,
+    /// Tasks held now (running and settled), and their result bytes.
+    tasks: IntGauge,
+    task_bytes: IntGauge,
+    tasks_created: IntCounterVec,
+    /// Tasks by how they ended (completed, failed, cancelled).
+    tasks_settled: IntCounterVec,
+    /// Tasks removed before their owner did: evicted by a bound, expired.
+    tasks_removed: IntCounterVec,
 }
 
 /// The states an engine can report, each a series of `rmcp_r_engine_state`.
@@ -140,6 +148,26 @@ impl Metrics {
             "rmcp_r_engine_queue_length",
             "catalog calls waiting for a free engine",
         )?;
+        let tasks = IntGauge::new("rmcp_tasks", "tasks held now, running and settled")?;
+        let task_bytes = IntGauge::new("rmcp_task_result_bytes", "bytes of task results held now")?;
+        let tasks_created =
+            IntCounterVec::new(Opts::new("rmcp_tasks_created_total", "tasks created"), &[])?;
+        let tasks_settled = IntCounterVec::new(
+            Opts::new("rmcp_tasks_settled_total", "tasks ended, by status"),
+            &["status"],
+        )?;
+        let tasks_removed = IntCounterVec::new(
+            Opts::new(
+                "rmcp_tasks_removed_total",
+                "tasks removed by a bound or their TTL, by reason",
+            ),
+            &["reason"],
+        )?;
+        registry.register(Box::new(tasks.clone()))?;
+        registry.register(Box::new(task_bytes.clone()))?;
+        registry.register(Box::new(tasks_created.clone()))?;
+        registry.register(Box::new(tasks_settled.clone()))?;
+        registry.register(Box::new(tasks_removed.clone()))?;
         registry.register(Box::new(engine_state.clone()))?;
         registry.register(Box::new(engine_busy.clone()))?;
         registry.register(Box::new(engine_jobs.clone()))?;
@@ -176,6 +204,11 @@ impl Metrics {
             engine_jobs,
             engine_restarts,
             engine_queue,
+            tasks,
+            task_bytes,
+            tasks_created,
+            tasks_settled,
+            tasks_removed,
         })
     }
 
@@ -230,6 +263,25 @@ impl Metrics {
             .inc();
     }
 
+    /// Sets the task gauges (the store, when it changes).
+    pub fn set_tasks(&self, count: usize, bytes: usize) {
+        self.tasks.set(i64::try_from(count).unwrap_or(i64::MAX));
+        self.task_bytes
+            .set(i64::try_from(bytes).unwrap_or(i64::MAX));
+    }
+
+    pub fn task_created(&self) {
+        self.tasks_created.with_label_values(&[] as &[&str]).inc();
+    }
+
+    pub fn task_settled(&self, status: &str) {
+        self.tasks_settled.with_label_values(&[status]).inc();
+    }
+
+    pub fn task_evicted(&self, reason: &str) {
+        self.tasks_removed.with_label_values(&[reason]).inc();
+    }
+
     /// The Prometheus text exposition, with gauges set from the arguments.
     pub fn render(&self, sessions: usize, engine: Option<&EngineNumbers>) -> String {
         self.active_sessions
@@ -270,6 +322,9 @@ const KNOWN_METHODS: &[&str] = &[
     "prompts/get",
     "completion/complete",
     "logging/setLevel",
+    "tasks/get",
+    "tasks/update",
+    "tasks/cancel",
 ];
 
 #[cfg(test)]

@@ -24,7 +24,9 @@ use crate::freeform::{FreeFormError, FreeFormR};
 use crate::http::AppState;
 use crate::mcp::fixtures::Fixtures;
 use crate::mcp::fixtures_modern::ModernFixtures;
+use crate::mcp::fixtures_tasks::TaskFixtures;
 use crate::mcp::input::StateKey;
+use crate::mcp::tasks::TaskLimits;
 use crate::mcp::{McpServer, ServerOptions};
 use crate::metrics::{Metrics, MetricsError};
 use crate::r::RHandle;
@@ -53,6 +55,8 @@ pub struct Settings {
     /// requests (sessions, tasks, workspace handles) start with it, so a
     /// proxy can route them back here. `None` on a single server.
     pub node_id: Option<String>,
+    /// The bounds of the task store (`RMCP_TASK_*`).
+    pub tasks: TaskLimits,
 }
 
 impl From<&Config> for Settings {
@@ -63,6 +67,7 @@ impl From<&Config> for Settings {
             conformance_fixtures: config.conformance_fixtures,
             request_state_key: config.request_state_key.clone(),
             node_id: config.http.node_id.clone(),
+            tasks: config.tasks.clone(),
         }
     }
 }
@@ -75,6 +80,7 @@ impl From<&StdioConfig> for Settings {
             conformance_fixtures: config.conformance_fixtures,
             request_state_key: config.request_state_key.clone(),
             node_id: None,
+            tasks: config.tasks.clone(),
         }
     }
 }
@@ -88,6 +94,7 @@ impl Settings {
             conformance_fixtures: true,
             request_state_key: None,
             node_id: None,
+            tasks: TaskLimits::default(),
         }
     }
 }
@@ -153,6 +160,7 @@ impl Builder {
             options.request_state_key = StateKey::new(key.0.as_bytes());
         }
         options.node_id = self.settings.node_id.clone();
+        options.tasks = self.settings.tasks.clone();
         let version = options.version.clone();
         let mut builder = McpServer::builder(options);
         let mut catalog = None;
@@ -166,7 +174,8 @@ impl Builder {
                 .prompts(fixtures.clone())
                 .resources(fixtures)
                 .tools(modern.clone())
-                .prompts(modern);
+                .prompts(modern)
+                .tools(TaskFixtures::new());
         } else {
             let engine = self.engine.clone().ok_or(ServerError::NoEngine)?;
             let vfs = Arc::new(Vfs::new(&self.settings.vfs).map_err(ServerError::Vfs)?);
@@ -262,6 +271,11 @@ impl Server {
     /// sandbox.
     pub fn http_state(&self, config: HttpConfig) -> AppState {
         let state = AppState::new(self.mcp.clone(), self.engine.clone(), config);
+        // An older revision's tasks belong to their session and end with it.
+        let tasks = Arc::clone(self.mcp.tasks());
+        state
+            .sessions
+            .on_session_end(Arc::new(move |id: &str| tasks.end_session(id)));
         if let Some(free_form) = &self.free_form {
             let hook = Arc::clone(free_form);
             state

@@ -148,6 +148,9 @@ pub async fn serve<R, W>(
             mcp.handle(&session, message, Arc::clone(&sink)).await;
         }
     }
+    // Tasks (SEP-2663) answer only to this connection's client, which is
+    // gone: stop them.
+    mcp.tasks().shutdown();
     tasks.close();
     if tokio::time::timeout(grace, tasks.wait()).await.is_err() {
         log::warn!("cancelling calls still running after the grace period");

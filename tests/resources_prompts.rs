@@ -70,6 +70,7 @@ async fn start_http(folder: &Folder) -> TestServer {
         conformance_fixtures: false,
         request_state_key: None,
         node_id: None,
+        tasks: Default::default(),
     };
     let server = Server::builder(settings)
         .engine(engine::engine())

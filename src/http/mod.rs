@@ -148,6 +148,7 @@ impl AppState {
         tokio::spawn(async move {
             let busy = || {
                 !state.tasks.is_empty()
+                    || state.mcp.tasks().running() > 0
                     || state
                         .sessions
                         .all()
@@ -161,6 +162,7 @@ impl AppState {
             if busy() {
                 log::warn!("cancelling the calls still running after the grace period");
                 state.calls.cancel();
+                state.mcp.tasks().shutdown();
                 let _ = tokio::time::timeout(Duration::from_secs(2), state.tasks.wait()).await;
             }
             // Legacy SSE streams and finished event streams close with their sessions.
@@ -401,6 +403,19 @@ where
 }
 
 /// `GET /health`: 200 with the engine's state, 503 when R is not alive.
+/// The task store's use and bounds, for `/health`.
+fn tasks_health(state: &AppState) -> serde_json::Value {
+    let tasks = state.mcp.tasks();
+    let (held, result_bytes) = tasks.usage();
+    json!({
+        "held": held,
+        "running": tasks.running(),
+        "result_bytes": result_bytes,
+        "max_total": tasks.limits().max_total,
+        "max_total_bytes": tasks.limits().max_total_bytes,
+    })
+}
+
 fn health(state: &AppState) -> Response {
     let engine = state.engine.as_ref().map(RHandle::health);
     let alive = engine.as_ref().is_none_or(|engine| engine.alive);
@@ -416,6 +431,7 @@ fn health(state: &AppState) -> Response {
         "transport": "http",
         "tools": state.mcp.tool_count(),
         "sessions": state.sessions.len(),
+        "tasks": tasks_health(state),
         "r": engine,
         "sandbox": state.sandbox.get().map(|report| report()),
         "engines": state.engines.get().map(EnginePool::health),

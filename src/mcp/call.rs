@@ -18,7 +18,7 @@ use super::jsonrpc::{self, Request};
 use super::session::Session;
 use super::stream::Outbound;
 use super::McpServer;
-use crate::tools::{CallContext, ClientPeer, LogLevel, PeerError, ProgressSink};
+use crate::tools::{CallContext, ClientPeer, LogLevel, PeerError, ProgressSink, TaskSupport};
 
 impl McpServer {
     pub(super) async fn call_tool(
@@ -38,6 +38,20 @@ impl McpServer {
         let Some(entry) = self.inner.tools.get(index) else {
             return Err(invalid_params(format!("unknown tool: {name}")));
         };
+        // A tool that runs only as a task refuses a client that cannot take
+        // one before anything runs (SEP-2663); a tool that may run as one
+        // becomes a task for a client that negotiated the extension. A
+        // legacy `task` param changes nothing.
+        let as_task = match entry.task_support {
+            TaskSupport::Forbidden => false,
+            support => {
+                let negotiated = super::tasks::negotiated(session, params);
+                if support == TaskSupport::Required && !negotiated {
+                    return Err(super::tasks::missing_extension(&format!("tool {name}")));
+                }
+                negotiated
+            }
+        };
         let arguments = match arguments {
             None | Some(Value::Null) => Value::Object(Map::new()),
             Some(arguments @ Value::Object(_)) => arguments,
@@ -54,6 +68,11 @@ impl McpServer {
         let Some(provider) = self.inner.tool_providers.get(entry.provider) else {
             return Err(invalid_params(format!("unknown tool: {name}")));
         };
+        if as_task {
+            return self
+                .call_as_task(session, name, Arc::clone(provider), arguments)
+                .await;
+        }
         let in_flight = session.begin_request(&request.id);
         let progress = params
             .get("_meta")
@@ -95,7 +114,7 @@ impl McpServer {
 
 /// `result` as the response's `result` member. `structuredContent` is moved
 /// in rather than serialized again: it can be the bulk of the answer.
-fn call_result(mut result: CallToolResult) -> Result<Value, ErrorData> {
+pub(super) fn call_result(mut result: CallToolResult) -> Result<Value, ErrorData> {
     let structured = result.structured_content.take();
     let mut value = to_result(&result)?;
     if let (Some(structured), Some(object)) = (structured, value.as_object_mut()) {

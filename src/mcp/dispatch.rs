@@ -168,6 +168,9 @@ impl McpServer {
                 Ok(json!({}))
             }
             "completion/complete" => self.complete(params),
+            "tasks/get" | "tasks/update" | "tasks/cancel" => {
+                self.task_method(session, method, params)
+            }
             "logging/setLevel" => {
                 let level = params.get("level").cloned().unwrap_or(Value::Null);
                 let level: LogLevel = serde_json::from_value(level).map_err(|_| {
@@ -248,6 +251,7 @@ impl McpServer {
                 "resources": {"subscribe": true, "listChanged": true},
                 "logging": {},
                 "completions": {},
+                "extensions": {super::tasks::TASKS_EXTENSION: {}},
             },
             "serverInfo": {
                 "name": options.name,
@@ -266,8 +270,13 @@ impl McpServer {
         if matches!(params.get("cursor"), None | Some(Value::Null)) {
             return Ok(Answer::Cached(Arc::clone(&self.inner.first_tools_page)));
         }
-        let tools: Vec<_> = self.inner.tools.iter().map(|entry| &entry.tool).collect();
-        paginate("tools", &tools, params, self.inner.options.page_size).map(Answer::Value)
+        paginate(
+            "tools",
+            &self.inner.wire_tools,
+            params,
+            self.inner.options.page_size,
+        )
+        .map(Answer::Value)
     }
 
     async fn get_prompt(&self, params: &Map<String, Value>) -> Result<Value, ErrorData> {

@@ -218,6 +218,15 @@ impl InputRound {
         Err(PeerError::InputRequired)
     }
 
+    /// Whether a handler asked a question this round that has no answer.
+    pub(super) fn has_questions(&self) -> bool {
+        !self
+            .asked
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .is_empty()
+    }
+
     /// The capability a handler needed and the client lacked, if any.
     pub(super) fn missing_capability(&self) -> Option<String> {
         self.missing

@@ -19,8 +19,13 @@
 //! - `input`: that revision's input-required rounds (SEP-2322) and their
 //!   sealed `requestState`.
 //! - `fixtures_modern`: the conformance suite's fixtures for 2026-07-28.
+//! - `fixtures_tasks`: the conformance suite's fixtures of the Tasks
+//!   extension.
 //! - `listen`: that revision's `subscriptions/listen` (filter, tagging).
 //! - `era`: the era lock of a connection without headers (stdio).
+//! - `tasks`: the Tasks extension (SEP-2663): the task store, the task
+//!   branch of `tools/call`, and `tasks/get`, `tasks/update`,
+//!   `tasks/cancel`.
 //!
 //! It knows no R and no HTTP: tools come from [`ToolProvider`]s, and the
 //! transports (`http`, `stdio`) hand it decoded messages and a sink.
@@ -30,6 +35,7 @@ mod dispatch;
 pub mod era;
 pub mod fixtures;
 pub mod fixtures_modern;
+pub mod fixtures_tasks;
 pub mod input;
 pub mod jsonrpc;
 pub mod listen;
@@ -37,6 +43,7 @@ pub mod modern;
 mod notify;
 pub mod session;
 pub mod stream;
+pub mod tasks;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -46,7 +53,9 @@ use rmcp::model::Tool;
 
 use crate::metrics::Metrics;
 use crate::tools::validate::Validators;
-use crate::tools::{PromptProvider, ResourceProvider, ToolProvider};
+use crate::tools::{
+    PromptProvider, ResourceProvider, TaskSupport, ToolProvider, TASK_SUPPORT_META,
+};
 
 pub use dispatch::SUPPORTED_VERSIONS;
 
@@ -75,6 +84,9 @@ pub struct ServerOptions {
     /// This replica's name (`RMCP_NODE_ID`), first part of the ids a client
     /// keeps across requests; `None` on a single server.
     pub node_id: Option<String>,
+    /// The bounds of the task store (TTL, tasks and result bytes per client
+    /// and in all).
+    pub tasks: tasks::TaskLimits,
 }
 
 impl Default for ServerOptions {
@@ -88,6 +100,7 @@ impl Default for ServerOptions {
             client_request_timeout: Duration::from_secs(300),
             request_state_key: input::StateKey::random(),
             node_id: None,
+            tasks: tasks::TaskLimits::default(),
         }
     }
 }
@@ -102,12 +115,18 @@ progressToken is given and can be cancelled.";
 struct Entry {
     tool: Tool,
     provider: usize,
+    /// Whether a call may (or must) run as a task.
+    task_support: TaskSupport,
 }
 
 struct Inner {
     options: ServerOptions,
     /// Every tool, sorted by name.
     tools: Vec<Entry>,
+    /// The same tools as `tools/list` sends them (with `execution`).
+    wire_tools: Vec<serde_json::Value>,
+    /// The tasks of every client (SEP-2663).
+    tasks: Arc<tasks::TaskStore>,
     by_name: HashMap<String, usize>,
     tool_providers: Vec<Arc<dyn ToolProvider>>,
     prompt_providers: Vec<Arc<dyn PromptProvider>>,
@@ -168,6 +187,12 @@ impl McpServer {
     pub fn options(&self) -> &ServerOptions {
         &self.inner.options
     }
+
+    /// The task store (tests and `/health` read its usage; the transports
+    /// end an older session's tasks with its session).
+    pub fn tasks(&self) -> &Arc<tasks::TaskStore> {
+        &self.inner.tasks
+    }
 }
 
 impl McpServerBuilder {
@@ -194,9 +219,17 @@ impl McpServerBuilder {
         for (index, provider) in self.tools.iter().enumerate() {
             for tool in provider.tools() {
                 if seen.insert(tool.name.to_string()) {
+                    let task_support = tool
+                        .meta
+                        .as_ref()
+                        .and_then(|meta| meta.get(TASK_SUPPORT_META))
+                        .and_then(serde_json::Value::as_str)
+                        .and_then(TaskSupport::parse)
+                        .unwrap_or_default();
                     tools.push(Entry {
                         tool,
                         provider: index,
+                        task_support,
                     });
                 } else {
                     log::warn!("tool {} is listed twice; keeping the first", tool.name);
@@ -211,19 +244,27 @@ impl McpServerBuilder {
             .collect();
         let listed: Vec<Tool> = tools.iter().map(|entry| entry.tool.clone()).collect();
         let validators = Validators::compile(&listed);
+        let wire_tools: Vec<serde_json::Value> = tools.iter().map(wire_tool).collect();
         let first_tools_page = Arc::new(jsonrpc::CachedResult::new(dispatch::first_page_text(
             "tools",
-            &listed,
+            &wire_tools,
             self.options.page_size,
         )));
         let notifier = Arc::new(notify::Notifier::default());
         for provider in &self.resources {
             provider.listen(Arc::clone(&notifier) as Arc<dyn crate::tools::ResourceListener>);
         }
+        let tasks = Arc::new(tasks::TaskStore::new(
+            self.options.tasks.clone(),
+            self.options.node_id.clone(),
+            Arc::clone(&metrics),
+        ));
         McpServer {
             inner: Arc::new(Inner {
                 options: self.options,
                 tools,
+                wire_tools,
+                tasks,
                 by_name,
                 tool_providers: self.tools,
                 prompt_providers: self.prompts,
@@ -236,4 +277,29 @@ impl McpServerBuilder {
             }),
         }
     }
+}
+
+/// A tool as `tools/list` sends it: its task support moves from the
+/// provider's `_meta` (rmcp's `Tool` has no member for it) to
+/// `execution.taskSupport` (SEP-2663; every tool says it, `forbidden`
+/// included).
+fn wire_tool(entry: &Entry) -> serde_json::Value {
+    let mut value = serde_json::to_value(&entry.tool).unwrap_or(serde_json::Value::Null);
+    if let Some(object) = value.as_object_mut() {
+        let empty_meta = object
+            .get_mut("_meta")
+            .and_then(serde_json::Value::as_object_mut)
+            .is_some_and(|meta| {
+                meta.remove(TASK_SUPPORT_META);
+                meta.is_empty()
+            });
+        if empty_meta {
+            object.remove("_meta");
+        }
+        object.insert(
+            "execution".into(),
+            serde_json::json!({"taskSupport": entry.task_support.as_str()}),
+        );
+    }
+    value
 }

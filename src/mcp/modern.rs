@@ -154,6 +154,9 @@ const MODERN_METHODS: &[&str] = &[
     "resources/read",
     "completion/complete",
     "subscriptions/listen",
+    "tasks/get",
+    "tasks/update",
+    "tasks/cancel",
 ];
 
 /// Whether a modern request may use `method`.
@@ -341,6 +344,7 @@ impl McpServer {
             "prompts": {"listChanged": false},
             "resources": {"subscribe": true, "listChanged": true},
             "completions": {},
+            "extensions": {super::tasks::TASKS_EXTENSION: {}},
         })
     }
 
@@ -447,6 +451,7 @@ impl McpServer {
         for provider in &self.inner.tool_providers {
             provider.end_session(id);
         }
+        self.inner.tasks.end_session(id);
     }
 
     /// Frees what every tool provider holds for the per-request session

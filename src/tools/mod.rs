@@ -191,6 +191,46 @@ pub enum LogLevel {
     Emergency,
 }
 
+/// Whether a tool's calls may run as tasks (SEP-2663, the wire's
+/// `execution.taskSupport`): a client that negotiated the Tasks extension
+/// gets a task for an `Optional` or `Required` tool; a `Required` tool
+/// refuses a client that did not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum TaskSupport {
+    /// Always answered in the request (quick tools).
+    #[default]
+    Forbidden,
+    /// A task when the client can take one (long fits, plots, free R).
+    Optional,
+    /// Only as a task.
+    Required,
+}
+
+impl TaskSupport {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TaskSupport::Forbidden => "forbidden",
+            TaskSupport::Optional => "optional",
+            TaskSupport::Required => "required",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<TaskSupport> {
+        match text {
+            "forbidden" => Some(TaskSupport::Forbidden),
+            "optional" => Some(TaskSupport::Optional),
+            "required" => Some(TaskSupport::Required),
+            _ => None,
+        }
+    }
+}
+
+/// The `_meta` key under which a provider's tool carries its
+/// [`TaskSupport`] (`"optional"`…): rmcp's `Tool` has no `execution` member,
+/// so the protocol layer moves it there when it lists the tool. A tool
+/// without it is `forbidden`.
+pub const TASK_SUPPORT_META: &str = "rmcp/taskSupport";
+
 /// Why a request to the client (sampling, elicitation) got no result.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum PeerError {

@@ -29,6 +29,11 @@ pub(crate) struct ToolSpec {
     pub runs: Runs,
     /// The MCP behaviour hints clients see in `tools/list`.
     pub annotations: Annotations,
+    /// Whether a call may run as a task (SEP-2663): `Optional` for the
+    /// tools that can take long (model fits, plots, free-form R), so a
+    /// client that negotiated tasks gets its answer by polling instead of
+    /// holding a request open; `Forbidden` for quick ones.
+    pub tasks: crate::tools::TaskSupport,
     /// JSON Schema of the arguments: names, types, enums and required fields
     /// as the reference advertises them.
     pub input_schema: &'static str,
@@ -171,7 +176,8 @@ pub(crate) struct WireTool {
 
 impl ToolSpec {
     /// The MCP tool this declaration lists as: name, title, description,
-    /// schemas, annotations and the `rmcp/category` meta field.
+    /// schemas, annotations, the `rmcp/category` meta field and the task
+    /// support (which the protocol layer lists as `execution.taskSupport`).
     pub(crate) fn to_wire(&self) -> Result<WireTool, SpecError> {
         let parse = |which: &'static str, text: &str| {
             serde_json::from_str::<Value>(text).map_err(|source| SpecError::Schema {
@@ -203,7 +209,10 @@ impl ToolSpec {
                 "idempotentHint": self.annotations.idempotent,
                 "openWorldHint": self.annotations.open_world,
             },
-            "_meta": {"rmcp/category": self.category},
+            "_meta": {
+                "rmcp/category": self.category,
+                crate::tools::TASK_SUPPORT_META: self.tasks.as_str(),
+            },
         });
         if let Some(output) = &output {
             tool["outputSchema"] = output.clone();

@@ -1,6 +1,6 @@
 """The conformance suite's verdict for one requirement set, from its log.
 
-usage: summary.py LOG SUMMARY_TSV EXPECTED
+usage: summary.py LOG SUMMARY_TSV EXPECTED [PREFIX=COUNT ...]
 
 LOG is the suite's output for `server --requirements <date>`. Its
 "=== SUMMARY ===" block lists every scenario it ran as `✓ name: …` or
@@ -10,6 +10,10 @@ newer scenarios). Required scenarios are the rest. Prints a line per
 scenario, writes them to SUMMARY_TSV, and exits 1 unless no required
 scenario failed and at least EXPECTED of them passed (a scenario that
 vanished from the run fails the count).
+
+Each PREFIX=COUNT also requires the unscored scenarios whose names start
+with PREFIX (an extension the server implements, such as `tasks-`): none
+of them may fail and at least COUNT must pass.
 """
 
 import re
@@ -20,6 +24,10 @@ LINE = re.compile(r"^\s*([✓✗]) ([A-Za-z0-9_.-]+)")
 
 def main():
     log, tsv, expected = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    extras = {}
+    for extra in sys.argv[4:]:
+        prefix, _, count = extra.rpartition("=")
+        extras[prefix] = [int(count), 0, 0]
     with open(log, errors="replace") as file:
         text = re.sub(r"\x1b\[[0-9;]*m", "", file.read())
     if "=== SUMMARY ===" not in text:
@@ -39,12 +47,23 @@ def main():
         if scored:
             passed += status == "PASS"
             failed += status == "FAIL"
+        for prefix, tally in extras.items():
+            if not scored and name.startswith(prefix):
+                tally[1] += status == "PASS"
+                tally[2] += status == "FAIL"
         if status == "FAIL":
             print(f"  {'failed' if scored else 'failed, not scored'}: {name}")
     with open(tsv, "w") as file:
         file.write("\n".join(rows) + "\n")
     print(f"{passed} required scenarios passed, {failed} failed ({expected} expected to pass)")
-    return 0 if failed == 0 and passed >= expected else 1
+    ok = failed == 0 and passed >= expected
+    for prefix, (wanted, extra_passed, extra_failed) in extras.items():
+        print(
+            f"{extra_passed} {prefix}* scenarios passed, {extra_failed} failed"
+            f" ({wanted} expected to pass)"
+        )
+        ok = ok and extra_failed == 0 and extra_passed >= wanted
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":

@@ -91,6 +91,9 @@ pub async fn request(url: &str, method: &str, params: Value) -> Answer {
     let name = match method {
         "tools/call" | "prompts/get" => params["name"].as_str().map(str::to_string),
         "resources/read" => params["uri"].as_str().map(str::to_string),
+        "tasks/get" | "tasks/update" | "tasks/cancel" => {
+            params["taskId"].as_str().map(str::to_string)
+        }
         _ => None,
     };
     let body = json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params});

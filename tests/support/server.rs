@@ -26,6 +26,7 @@ pub fn settings(workers: WorkerConfig) -> Settings {
         conformance_fixtures: false,
         request_state_key: None,
         node_id: None,
+        tasks: Default::default(),
     }
 }
 

@@ -13,6 +13,7 @@ pub(crate) const SPEC: ToolSpec = ToolSpec {
     category: "bidirectional",
     runs: Runs::Worker,
     annotations: Annotations::CHANGES_SESSION,
+    tasks: crate::tools::TaskSupport::Forbidden,
     input_schema: r##"{
   "properties": {
     "session_name": {

@@ -17,6 +17,7 @@ pub(crate) const SPEC: ToolSpec = ToolSpec {
         check: None,
     }),
     annotations: Annotations::READ_ONLY,
+    tasks: crate::tools::TaskSupport::Forbidden,
     input_schema: r##"{
   "properties": {
     "data": {

@@ -22,6 +22,7 @@ pub(crate) const SPEC: ToolSpec = ToolSpec {
         check: Some(check_conditions),
     }),
     annotations: Annotations::READ_ONLY,
+    tasks: crate::tools::TaskSupport::Forbidden,
     input_schema: r##"{
   "properties": {
     "data": {

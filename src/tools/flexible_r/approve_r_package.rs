@@ -13,6 +13,7 @@ pub(crate) const SPEC: ToolSpec = ToolSpec {
     category: "flexible_r",
     runs: Runs::Worker,
     annotations: Annotations::GRANTS,
+    tasks: crate::tools::TaskSupport::Forbidden,
     input_schema: r##"{
   "properties": {
     "package_name": {

@@ -13,6 +13,7 @@ pub(crate) const SPEC: ToolSpec = ToolSpec {
     category: "flexible_r",
     runs: Runs::Worker,
     annotations: Annotations::CHANGES_SESSION,
+    tasks: crate::tools::TaskSupport::Optional,
     input_schema: r##"{
   "properties": {
     "r_code": {

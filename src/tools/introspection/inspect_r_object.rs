@@ -13,6 +13,7 @@ pub(crate) const SPEC: ToolSpec = ToolSpec {
     category: "introspection",
     runs: Runs::Worker,
     annotations: Annotations::READ_ONLY,
+    tasks: crate::tools::TaskSupport::Forbidden,
     input_schema: r##"{
   "properties": {
     "object_name": {

@@ -17,6 +17,7 @@ pub(crate) const SPEC: ToolSpec = ToolSpec {
         check: None,
     }),
     annotations: Annotations::WRITES_FILE,
+    tasks: crate::tools::TaskSupport::Optional,
     input_schema: r##"{
   "properties": {
     "data": {
