@@ -54,9 +54,15 @@ async fn send_with(
     };
     let body = json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params});
     let bearer = key.map(|key| format!("Bearer {key}"));
+    let workspace = params["arguments"]["workspace"]
+        .as_str()
+        .map(str::to_string);
     let mut headers = vec![("mcp-protocol-version", MODERN), ("mcp-method", method)];
     if let Some(name) = &name {
         headers.push(("mcp-name", name.as_str()));
+    }
+    if let Some(workspace) = &workspace {
+        headers.push(("mcp-param-workspace", workspace.as_str()));
     }
     if let Some(bearer) = &bearer {
         headers.push(("authorization", bearer.as_str()));
@@ -520,8 +526,10 @@ async fn support_client(url: &str) -> Client {
 
 /// Free-form R as a task on 2026-07-28: `execute_r_analysis` answers with a
 /// task, its worker outlives the request that created it and computes the
-/// answer (42); a long computation cancelled settles to `cancelled` and its
-/// worker lets go, and the next task is served.
+/// answer (42); the workspace handle in the task's result outlives the task
+/// (a later task with it sees the object); a long computation cancelled
+/// settles to `cancelled` and its worker lets go, and the next task is
+/// served.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn free_form_r_runs_as_a_task_and_cancels() {
     let harness = support::workers::start(support::workers::test_config("tasks")).await;
@@ -543,6 +551,23 @@ async fn free_form_r_runs_as_a_task_and_cancels() {
         done["result"]["structuredContent"]["result"],
         json!(42),
         "{done}"
+    );
+    let handle = done["result"]["structuredContent"]["workspace"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no workspace handle: {done}"))
+        .to_string();
+    let mut again = run("result <- result + 1");
+    again["arguments"]["workspace"] = json!(handle);
+    let again = send(url, None, "tools/call", again).await;
+    let again = poll(url, None, &task_id(&again), terminal).await;
+    assert_eq!(
+        again["result"]["structuredContent"]["result"],
+        json!(43),
+        "{again}"
+    );
+    assert_eq!(
+        again["result"]["structuredContent"]["workspace"],
+        json!(handle)
     );
 
     let long = send(url, None, "tools/call", run("Sys.sleep(30); result <- 1")).await;

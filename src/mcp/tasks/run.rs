@@ -44,8 +44,9 @@ impl McpServer {
             Err(message) => return to_result(&error_result(message)),
         };
         // A 2026-07-28 request's session ends with the request; the task's
-        // call gets a session of its own (what a provider keeps for it, such
-        // as a free-form R worker, lives until the task settles). An older
+        // call gets a session of its own, which ends as a request's does
+        // when the task settles (a free-form R workspace stays, under the
+        // handle the task's result names). An older
         // revision's task runs in its session, like the session's calls.
         let own_session: Option<Arc<str>> =
             modern::is_modern(session).then(|| Arc::from(format!("task:{}", task.id)));
@@ -149,9 +150,12 @@ impl McpServer {
         }
     }
 
+    /// Ends a 2026-07-28 task's own session as a request's ends: what a
+    /// provider keeps under a handle the client holds (a free-form R
+    /// workspace, named in the task's result) stays.
     fn end_task_session(&self, id: Option<&str>) {
         if let Some(id) = id {
-            self.end_session(id);
+            self.end_request(id);
         }
     }
 }
