@@ -586,11 +586,11 @@ fn modern_table(out: &mut String, cases: &[Case]) {
          run comes right after the session run of the same call at the same concurrency (the \
          session columns are the runs in the tables above). Ratios are 2026-07-28 ÷ session: \
          above 1 for latency, or below 1 for calls/s, means the stateless path is slower. \
-         `ping` is not part of 2026-07-28. A free-form R call on the stateless path runs in a \
-         fresh sandboxed worker that ends with the request (nothing persists between \
-         requests), so each one takes a worker from the warm pool, which then starts another, \
-         where a session's calls reuse the session's worker. The reference does not speak \
-         2026-07-28.\n"
+         `ping` is not part of 2026-07-28. The free-form R calls here pass no `workspace` \
+         handle, so each one starts a new workspace on a worker from the warm pool (which \
+         then starts another), where a session's calls reuse the session's worker; with a \
+         handle the stateless path costs what the session's does \
+         (`benches/results/free_form_r.md`). The reference does not speak 2026-07-28.\n"
     );
     let _ = writeln!(out, "| call | clients | session p50 | p95 | p99 | calls/s | 2026-07-28 p50 | p95 | p99 | calls/s | ÷ session p50 | p95 | p99 | calls/s |");
     let _ = writeln!(
