@@ -15,14 +15,14 @@
 //! Prints a markdown table and writes it to `benches/results/free_form_r.md`.
 //! Target: p50 ≤ 2 ms through HTTP with a warm worker.
 
+mod load;
+
 use std::fmt::Write as _;
-use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use rmcp_server::config::HttpConfig;
-use rmcp_server::http;
+use load::serve::InProcess;
 use rmcp_server::r::{EngineConfig, RHandle};
 use rmcp_server::server::{Server, Settings};
 use rmcp_server::vfs::VfsConfig;
@@ -191,18 +191,8 @@ async fn measure(engine: RHandle) -> String {
         .expect("server builds");
     let free = assembled.free_form.clone().expect("free-form R");
     let pool = Arc::clone(free.sessions().pool());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let address: SocketAddr = listener.local_addr().expect("address");
-    let mut http_config = HttpConfig::local(address);
-    http_config.rate_limit = None;
-    let state = assembled.http_state(http_config);
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(http::serve(listener, state, async move {
-        let _ = stopped.await;
-    }));
-    let url = format!("http://{address}/mcp");
+    let serving = InProcess::start(&assembled).await;
+    let url = serving.url.clone();
     let report = pool
         .sandbox_report(Duration::from_secs(30))
         .await
@@ -305,8 +295,7 @@ async fn measure(engine: RHandle) -> String {
     }
     replaced.sort();
 
-    let _ = stop.send(());
-    let _ = server.await;
+    serving.stop().await;
     assembled.shutdown_workers();
 
     let mut table = String::new();

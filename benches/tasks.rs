@@ -15,12 +15,12 @@
 //! `RMCP_BENCH_TASK_ROWS` sets the forest's rows (default 4500);
 //! `RMCP_BENCH_NOTE` adds a sentence about the machine to the report.
 
-use std::net::SocketAddr;
+mod load;
+
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use rmcp_server::config::HttpConfig;
-use rmcp_server::http;
+use load::serve::InProcess;
 use rmcp_server::mcp::fixtures_tasks::TaskFixtures;
 use rmcp_server::r::{EngineConfig, RHandle};
 use rmcp_server::server::{Server, Settings};
@@ -127,18 +127,8 @@ async fn measure(engine: RHandle) -> String {
         .tools(TaskFixtures::new())
         .build()
         .expect("server builds");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let address: SocketAddr = listener.local_addr().expect("address");
-    let mut config = HttpConfig::local(address);
-    config.rate_limit = None;
-    let state = assembled.http_state(config);
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(http::serve(listener, state, async move {
-        let _ = stopped.await;
-    }));
-    let url = format!("http://{address}/mcp");
+    let serving = InProcess::start(&assembled).await;
+    let url = serving.url.clone();
     let client = Client::new(&url);
 
     // Creating tasks, next to plain calls.
@@ -245,8 +235,7 @@ async fn measure(engine: RHandle) -> String {
         "the task's result is the direct call's"
     );
 
-    let _ = stop.send(());
-    let _ = server.await;
+    serving.stop().await;
 
     let mut table = String::new();
     table.push_str("| measure | p50 | p95 | calls |\n|---|---|---|---|\n");

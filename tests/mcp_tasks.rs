@@ -7,6 +7,7 @@
 
 mod support {
     pub mod client;
+    pub mod data;
     pub mod engine;
     pub mod modern;
     pub mod server;
@@ -21,6 +22,7 @@ use rmcp_server::mcp::tasks::TaskLimits;
 use rmcp_server::server::{Server, Settings};
 use serde_json::{json, Value};
 use support::client::Client;
+use support::data::mtcars;
 use support::engine::engine;
 use support::modern::{meta, post, MODERN};
 use support::server::TestServer;
@@ -113,15 +115,6 @@ async fn fixtures_with(limits: TaskLimits) -> TestServer {
         config.api_keys = vec![Secret(KEY.into()), Secret(OTHER.into())];
     })
     .await
-}
-
-fn mtcars() -> Value {
-    json!({
-        "mpg": [21.0, 21.0, 22.8, 21.4, 18.7, 18.1, 14.3, 24.4, 22.8, 19.2, 17.8, 16.4, 17.3, 15.2, 10.4, 10.4,
-                14.7, 32.4, 30.4, 33.9, 21.5, 15.5, 15.2, 13.3, 19.2, 27.3, 26.0, 30.4, 15.8, 19.7, 15.0, 21.4],
-        "wt": [2.62, 2.875, 2.32, 3.215, 3.44, 3.46, 3.57, 3.19, 3.15, 3.44, 3.44, 4.07, 3.73, 3.78, 5.25, 5.424,
-               5.345, 2.2, 1.615, 1.835, 2.465, 3.52, 3.435, 3.84, 3.845, 1.935, 2.14, 1.513, 3.17, 2.77, 3.57, 2.78]
-    })
 }
 
 /// A client that negotiated tasks calls a slow tool and gets a task at
@@ -479,7 +472,7 @@ async fn catalog_tools_run_as_tasks_on_r_and_cancel_interrupts_r() {
 #[tokio::test]
 async fn an_older_session_owns_its_tasks() {
     let server = TestServer::start(None, None, |_| {}).await;
-    let mut client = support_client(&server.url).await;
+    let mut client = Client::new(&server.url);
     let initialized = client
         .initialize(json!({"elicitation": {}, "extensions": {TASKS: {}}}))
         .await;
@@ -493,13 +486,13 @@ async fn an_older_session_owns_its_tasks() {
     let id = task_id(&created);
     let got = client.request("tasks/get", json!({"taskId": id})).await;
     assert_eq!(got["result"]["status"], "working");
-    let mut stranger = support_client(&server.url).await;
+    let mut stranger = Client::new(&server.url);
     stranger
         .initialize(json!({"extensions": {TASKS: {}}}))
         .await;
     let hidden = stranger.request("tasks/get", json!({"taskId": id})).await;
     assert_eq!(hidden["error"]["code"], -32602);
-    let mut plain = support_client(&server.url).await;
+    let mut plain = Client::new(&server.url);
     plain.initialize(json!({})).await;
     let gated = plain.request("tasks/get", json!({"taskId": id})).await;
     assert_eq!(gated["error"]["code"], -32021);
@@ -518,10 +511,6 @@ async fn an_older_session_owns_its_tasks() {
         assert!(Instant::now() < deadline, "the session's task outlived it");
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-}
-
-async fn support_client(url: &str) -> Client {
-    Client::new(url)
 }
 
 /// Free-form R as a task on 2026-07-28: `execute_r_analysis` answers with a

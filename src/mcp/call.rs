@@ -128,6 +128,17 @@ pub fn error_result(message: String) -> CallToolResult {
     CallToolResult::error(vec![ContentBlock::text(message)])
 }
 
+/// The client capability a request to the client needs (`None` for a
+/// method no capability gates).
+pub(super) fn capability_of(method: &str) -> Option<&'static str> {
+    match method {
+        "sampling/createMessage" => Some("sampling"),
+        "elicitation/create" => Some("elicitation"),
+        "roots/list" => Some("roots"),
+        _ => None,
+    }
+}
+
 /// Sends `notifications/progress` for one call, never going backwards.
 struct ProgressNotifier {
     outbound: Outbound,
@@ -183,12 +194,7 @@ impl ClientPeer for SessionPeer {
                 super::input::ask(None, method, params).unwrap_or(Err(PeerError::Disconnected));
             return Box::pin(async move { answer });
         }
-        let capability = match method {
-            "sampling/createMessage" => Some("sampling"),
-            "elicitation/create" => Some("elicitation"),
-            "roots/list" => Some("roots"),
-            _ => None,
-        };
+        let capability = capability_of(method);
         if let Some(capability) = capability {
             if !self.session.client_supports(capability) {
                 self.session.note_missing_capability(capability);

@@ -76,15 +76,16 @@ const TOOLS: &[(&str, &str)] = &[
 
 const PROMPT: &str = "test_input_required_result_prompt";
 
-fn text(message: impl Into<String>) -> CallToolResult {
+/// A successful result of one text block (also the task fixtures').
+pub(super) fn text(message: impl Into<String>) -> CallToolResult {
     CallToolResult::success(vec![ContentBlock::text(message)])
 }
 
-fn failure(message: impl Into<String>) -> CallToolResult {
+pub(super) fn failure(message: impl Into<String>) -> CallToolResult {
     CallToolResult::error(vec![ContentBlock::text(message)])
 }
 
-fn elicitation(message: &str, field: &str, kind: &str) -> Value {
+pub(super) fn elicitation(message: &str, field: &str, kind: &str) -> Value {
     json!({
         "message": message,
         "requestedSchema": {
@@ -116,7 +117,7 @@ fn ask(key: &str, method: &str, params: Value) -> Result<Value, String> {
 }
 
 /// A field of an elicitation answer's `content`.
-fn field(answer: &Value, name: &str) -> String {
+pub(super) fn field(answer: &Value, name: &str) -> String {
     match &answer["content"][name] {
         Value::String(text) => text.clone(),
         Value::Null => String::new(),

@@ -11,9 +11,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures::future::BoxFuture;
-use rmcp::model::{CallToolResult, ContentBlock, MetaObject, Tool};
+use rmcp::model::{CallToolResult, MetaObject, Tool};
 use serde_json::{json, Map, Value};
 
+use super::fixtures_modern::{elicitation, failure, field, text};
 use super::input;
 use crate::tools::{CallContext, TaskSupport, ToolProvider, TASK_SUPPORT_META};
 
@@ -76,34 +77,6 @@ fn declarations() -> Vec<(&'static str, &'static str, TaskSupport, Value)> {
             none,
         ),
     ]
-}
-
-fn text(message: impl Into<String>) -> CallToolResult {
-    CallToolResult::success(vec![ContentBlock::text(message)])
-}
-
-fn failure(message: impl Into<String>) -> CallToolResult {
-    CallToolResult::error(vec![ContentBlock::text(message)])
-}
-
-fn elicitation(message: &str, field: &str, kind: &str) -> Value {
-    json!({
-        "message": message,
-        "requestedSchema": {
-            "type": "object",
-            "properties": {field: {"type": kind}},
-            "required": [field]
-        }
-    })
-}
-
-/// A field of an elicitation answer's `content`.
-fn field(answer: &Value, name: &str) -> String {
-    match &answer["content"][name] {
-        Value::String(text) => text.clone(),
-        Value::Null => String::new(),
-        other => other.to_string(),
-    }
 }
 
 /// Sleeps `duration`; `false` when the call was cancelled first.

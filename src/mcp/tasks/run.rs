@@ -204,12 +204,7 @@ impl ClientPeer for TaskPeer {
     }
 
     fn request(&self, method: &str, params: Value) -> BoxFuture<'static, Result<Value, PeerError>> {
-        let capability = match method {
-            "sampling/createMessage" => Some("sampling"),
-            "elicitation/create" => Some("elicitation"),
-            "roots/list" => Some("roots"),
-            _ => None,
-        };
+        let capability = crate::mcp::call::capability_of(method);
         if let Some(capability) = capability {
             if self.capabilities.get(capability).is_none_or(Value::is_null) {
                 let error = PeerError::Unsupported {
