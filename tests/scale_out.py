@@ -418,9 +418,14 @@ def drive(args):
 
     # 4. The legacy transport: GET /mcp/sse opens a session (on either
     # backend); its POSTs carry the id in ?session_id=, and nginx routes them
-    # by it. The answer arrives on the stream.
+    # by it. The answer arrives on the stream. Sessions are opened until
+    # every backend holds one (where a new one lands is the balancer's
+    # choice; at most 8 per backend), so the checks after the kill below
+    # always have a session of the killed backend to try.
     legacy = []
-    for _ in range(len(nodes)):
+    for _ in range(8 * len(nodes)):
+        if len(legacy) >= len(nodes) and {node_of(s) for _, _, _, s in legacy if s} >= set(nodes):
+            break
         try:
             connection, response = open_stream(args.edge, "/mcp/sse", {"accept": "text/event-stream"}, 10.0)
             event = read_event(response) or {}
@@ -511,6 +516,8 @@ def drive(args):
         check(status == 404 and "session not found" in text,
               f"{label}: GET /mcp (event stream) of a {victim} session: 404", f"{status} {text[:200]}")
     dead_legacy = [(e, s) for _, _, e, s in legacy if s and node_of(s) == victim]
+    check(bool(dead_legacy), f"{label}: a legacy SSE session of {victim} was open before the kill",
+          f"legacy sessions on {sorted({node_of(s) for _, _, _, s in legacy if s})}")
     for endpoint, session in dead_legacy[:1]:
         status, _, text = request(args.edge, "POST", endpoint, json.dumps({
             "jsonrpc": "2.0", "id": 2, "method": "ping"}), {"content-type": "application/json"})
